@@ -1,0 +1,1 @@
+"""表态发言助手 (biaotai): section library -> composed speech -> Word document."""

@@ -1,0 +1,266 @@
+"""Meeting type + variables + choices -> Speech: which variant fills each slot, in which order,
+numbered how, and the warnings that travel with the result."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from .library import CLOSING, OPENING, SALUTATION, Library, Meeting, Section, is_point
+from .lint import compile_rules, find_outdated
+from .numbering import STYLES, Block, point_blocks
+from .problems import ERROR, WARNING, InputError, LibraryError, Problem
+from .templating import TemplateProblem, inspect_template, render_template
+from .variables import INSPECTION_KIND, Variables, resolve_variables
+
+CHARS_PER_MINUTE = 220
+USUAL_LENGTH = (1200, 3000)
+SLOT_KINDS = {SALUTATION: "salutation", OPENING: "opening", CLOSING: "closing"}
+
+
+def slot_kind(slot: str) -> str:
+    return "point" if is_point(slot) else SLOT_KINDS.get(slot, "other")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One filled slot of a speech."""
+
+    slot: str
+    section_id: str
+    heading: str  # a point's heading sentence, without number
+    paragraphs: tuple[str, ...]
+    number: int | None = None  # position among the points kept
+    style: str = STYLES[0]
+
+    @property
+    def kind(self) -> str:
+        return slot_kind(self.slot)
+
+    @property
+    def blocks(self) -> list[Block]:
+        if self.kind == "point" and self.number:
+            return point_blocks(self.heading, self.paragraphs, self.number, self.style)
+        block_kind = "salutation" if self.kind == "salutation" else "body"
+        return [Block(block_kind, p) for p in self.paragraphs]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(b.plain for b in self.blocks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"slot": self.slot, "kind": self.kind, "section_id": self.section_id, "heading": self.heading,
+                "number": self.number, "paragraphs": [b.plain for b in self.blocks],
+                "blocks": [b.to_dict() for b in self.blocks], "text": self.text}
+
+
+@dataclass(frozen=True)
+class Speech:
+    meeting: str
+    title: str
+    speaker_line: str
+    style: str
+    parts: tuple[Part, ...]
+    warnings: tuple[Problem, ...] = ()
+    library_id: str = ""
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def body_text(self) -> str:
+        return "\n".join(p.text for p in self.parts)
+
+    @property
+    def text(self) -> str:
+        head = [self.title] + ([self.speaker_line] if self.speaker_line else [])
+        return "\n".join(head) + "\n\n" + self.body_text + "\n"
+
+    @property
+    def characters(self) -> int:
+        return count_characters(self.body_text)
+
+    @property
+    def minutes(self) -> float:
+        return round(self.characters / CHARS_PER_MINUTE, 1)
+
+    @property
+    def blocks(self) -> list[Block]:
+        return [b for part in self.parts for b in part.blocks]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"meeting": self.meeting, "title": self.title, "speaker_line": self.speaker_line, "style": self.style,
+                "parts": [p.to_dict() for p in self.parts], "text": self.text, "characters": self.characters,
+                "minutes": self.minutes, "warnings": [w.to_dict() for w in self.warnings], "library_id": self.library_id}
+
+
+def count_characters(text: str) -> int:
+    """Characters as offices count them: everything but white space."""
+    return len(re.sub(r"\s", "", text))
+
+
+def pick_variant(variants: Sequence[Section], slot: str, seed: int | None) -> Section:
+    """Seed None takes the first variant; a seed picks per slot, stable across processes and
+    independent of the other slots (adding a variant to one slot changes only that slot)."""
+    if seed is None:
+        return variants[0]
+    digest = hashlib.sha256(f"{seed}:{slot}".encode()).digest()
+    return variants[int.from_bytes(digest[:8], "big") % len(variants)]
+
+
+def render_section_text(section: Section, variables: Variables) -> tuple[str, tuple[str, ...]]:
+    """A section's heading and paragraphs with the writer's values."""
+    def render(text: str, column: str) -> str:
+        try:
+            return render_template(text, variables.values)
+        except TemplateProblem as exc:
+            raise LibraryError([Problem(str(exc), ERROR, "段落", section.row, column)]) from exc
+
+    heading = render(section.heading, "小标题").strip() if section.heading else ""
+    paragraphs = tuple(p.strip() for p in render(section.body, "正文").split("\n") if p.strip())
+    return heading, paragraphs
+
+
+def _plan_slots(meeting: Meeting, omit: Iterable[str], order: Sequence[str] | None) -> list[str]:
+    omit = list(omit or [])
+    for slot in omit:
+        if slot not in meeting.slots:
+            raise InputError([Problem(f"会议类型「{meeting.id}」没有「{slot}」这一部分", field="omit")])
+        if slot in (OPENING, CLOSING):
+            raise InputError([Problem(f"「{slot}」不能省略", field="omit")])
+    points = [s for s in meeting.points if s not in omit]
+    if order:
+        unknown = [s for s in order if s not in meeting.points]
+        if unknown or len(set(order)) != len(order):
+            bad = "、".join(unknown) if unknown else "有重复的要点"
+            raise InputError([Problem(f"要点顺序有误（{bad}），只能排列 {'、'.join(meeting.points)}", field="order")])
+        kept = [s for s in order if s in points]
+        points = kept + [s for s in points if s not in kept]
+    if not points:
+        raise InputError([Problem("至少要保留一个要点", field="omit")])
+    before = [s for s in meeting.slots if not is_point(s) and meeting.slots.index(s) < meeting.slots.index(meeting.points[0])]
+    after = [s for s in meeting.slots if not is_point(s) and s not in before]
+    return [s for s in before if s not in omit] + points + [s for s in after if s not in omit]
+
+
+def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], *, style: str | None = None,
+                   seed: int | None = None, choices: Mapping[str, str] | None = None,
+                   omit: Iterable[str] = (), order: Sequence[str] | None = None) -> Speech:
+    """The whole speech for a meeting type; raises InputError naming the field at fault."""
+    meeting = library.meeting(meeting_id)
+    if meeting is None:
+        raise InputError([Problem(f"没有会议类型「{meeting_id}」，可选：{'、'.join(library.meetings)}", field="meeting")])
+    style = check_style(style or meeting.default_style)
+    variables = resolve_variables(library, meeting_id, given)
+    choices = dict(choices or {})
+    for slot in choices:
+        if slot not in meeting.slots:
+            raise InputError([Problem(f"会议类型「{meeting_id}」没有「{slot}」这一部分", field=f"choices.{slot}")])
+    parts = []
+    number = 0
+    for slot in _plan_slots(meeting, omit, order):
+        variants = library.sections_for(meeting_id, slot, variables.unit_type)
+        if slot in choices:
+            section = _chosen(library, meeting_id, slot, choices[slot], variants)
+        elif variants:
+            section = pick_variant(variants, slot, seed)
+        elif slot == SALUTATION:
+            continue
+        else:
+            raise LibraryError([Problem(f"「{slot}」没有适用于{variables.unit_type or '该单位'}的启用段落", ERROR, "段落")])
+        heading, paragraphs = render_section_text(section, variables)
+        if is_point(slot):
+            number += 1
+        parts.append(Part(slot, section.id, heading, paragraphs, number if is_point(slot) else None, style))
+    try:
+        title = render_template(meeting.title, variables.values).strip()
+    except TemplateProblem as exc:
+        raise LibraryError([Problem(str(exc), ERROR, "会议类型", meeting.row, "标题")]) from exc
+    speech = Speech(meeting_id, title, speaker_line(variables), style, tuple(parts), (), library.id, variables.values)
+    warnings = list(variables.problems) + speech_warnings(library, speech, variables)
+    return Speech(**{**speech.__dict__, "warnings": tuple(warnings)})
+
+
+def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, style: str | None = None,
+                number: int | None = None, meeting_id: str | None = None) -> tuple[Part, tuple[Problem, ...]]:
+    """One section as a part, numbered as asked: what 插入段落 puts at the cursor."""
+    section = library.sections.get(section_id)
+    if section is None:
+        raise InputError([Problem(f"没有编号为「{section_id}」的段落", field="id")])
+    if meeting_id is None:
+        meeting_id = section.meetings[0] if section.meetings else next(iter(library.meetings))
+    elif meeting_id not in library.meetings or not section.serves(meeting_id):
+        raise InputError([Problem(f"段落「{section_id}」不属于会议类型「{meeting_id}」", field="meeting")])
+    meeting = library.meetings[meeting_id]
+    style = check_style(style or meeting.default_style)
+    if number is not None and (not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 99):
+        raise InputError([Problem("序号应为 1 到 99 之间的整数", field="number")])
+    used = inspect_template(section.heading).variables | inspect_template(section.body).variables
+    variables = resolve_variables(library, meeting_id, given, needed=used)
+    heading, paragraphs = render_section_text(section, variables)
+    if is_point(section.slot) and number is None:
+        number = meeting.points.index(section.slot) + 1 if section.slot in meeting.points else 1
+    part = Part(section.slot, section.id, heading, paragraphs, number if is_point(section.slot) else None, style)
+    warnings = list(variables.problems) + [Problem(h.message, WARNING, field="text")
+                                           for h in find_outdated(part.text, compile_rules(library.rules))]
+    return part, tuple(warnings)
+
+
+def check_style(style: str) -> str:
+    if style not in STYLES:
+        raise InputError([Problem(f"编号样式只能是 {'、'.join(STYLES)} 之一，现在是「{style}」", field="style")])
+    return style
+
+
+def _chosen(library: Library, meeting_id: str, slot: str, section_id: str, variants: list[Section]) -> Section:
+    section = library.sections.get(section_id)
+    where = f"choices.{slot}"
+    if section is None:
+        raise InputError([Problem(f"没有编号为「{section_id}」的段落", field=where)])
+    if section not in variants:
+        if section.slot != slot or not section.serves(meeting_id):
+            raise InputError([Problem(f"段落「{section_id}」不能用在「{meeting_id}」的「{slot}」", field=where)])
+        raise InputError([Problem(f"段落「{section_id}」未启用或不适用于此单位类型", field=where)])
+    return section
+
+
+def speaker_line(variables: Variables) -> str:
+    values = variables.values
+    line = values.get("单位名称", "") + values.get("发言人", "")
+    name = values.get("发言人姓名", "")
+    return f"{line}　{name}" if line and name else line or name
+
+
+def speech_warnings(library: Library, speech: Speech, variables: Variables) -> list[Problem]:
+    """What the writer should look at before the speech reaches the podium."""
+    warnings: list[Problem] = []
+    text = speech.title + "\n" + speech.body_text
+    for hit in find_outdated(text, compile_rules(library.rules)):
+        warnings.append(Problem(hit.message, WARNING, field="text"))
+    for word in foreign_words(library, text, variables):
+        warnings.append(Problem(f"发言中出现了「{word}」，与所选单位类型或{INSPECTION_KIND}不符，请检查段落库", WARNING, field="text"))
+    low, high = USUAL_LENGTH
+    if not low <= speech.characters <= high:
+        warnings.append(Problem(
+            f"全文约 {speech.characters} 字（约 {speech.minutes} 分钟），通常为 {low}–{high} 字，"
+            + ("可增加要点或换用更充实的段落" if speech.characters < low else "可删去要点或换用更简短的段落"),
+            WARNING, field="length"))
+    return warnings
+
+
+def foreign_words(library: Library, text: str, variables: Variables) -> list[str]:
+    """Words that belong to another unit type or the other inspection kind, outside typed values."""
+    masked = text
+    for key in sorted(variables.typed, key=lambda k: -len(variables.values[k])):
+        if variables.values[key]:
+            masked = masked.replace(variables.values[key], "□")
+    own = set(variables.values.get(k, "") for k in ("自称", "全体", "党组织", "领导班子", "干部职工"))
+    words = set()
+    for values in library.unit_types.values():
+        for key in ("自称", "全体", "党组织"):
+            word = values.get(key, "")
+            if len(word) >= 2 and word not in own and not any(word in o for o in own):
+                words.add(word)
+    found = sorted(w for w in words if w in masked)
+    if variables.inspection_kind == "巡视" and "巡察" in masked:
+        found.append("巡察")
+    return found

@@ -1,0 +1,26 @@
+"""Speech or part -> .docx bytes. The only module that knows about Word templates.
+
+speech.docx makes the whole speech (page setup, title, speaker line); section.docx makes one part
+as a fragment for Word's insertFileFromBase64 (no section break, header or footer).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .compose import Part, Speech
+from .config import default_templates_dir
+from .docx_template import prepared_template
+
+SPEECH_TEMPLATE = "speech.docx"
+SECTION_TEMPLATE = "section.docx"
+
+
+def render_speech_docx(speech: Speech, templates_dir: Path | None = None) -> bytes:
+    template = prepared_template((templates_dir or default_templates_dir()) / SPEECH_TEMPLATE)
+    return template.render({"title": speech.title, "speaker_line": speech.speaker_line,
+                            "paragraphs": [b.to_dict() for b in speech.blocks]})
+
+
+def render_part_docx(part: Part, templates_dir: Path | None = None) -> bytes:
+    template = prepared_template((templates_dir or default_templates_dir()) / SECTION_TEMPLATE)
+    return template.render({"paragraphs": [b.to_dict() for b in part.blocks]})

@@ -1,0 +1,194 @@
+"""The workbook as cells: a fast reader (python-calamine) and the layout editors see (openpyxl).
+
+Reading is for every load and reload, so it uses calamine (about 4x faster than openpyxl).
+Writing needs styles and dropdowns, so it uses openpyxl; `build_workbook` makes a new workbook in the
+editors' layout (tests build broken workbooks with it; `biaotai library new` starts an office's own).
+It never touches an existing file: the shipped workbook is edited in Excel, not generated.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from python_calamine import CalamineWorkbook
+
+SLOT_CHOICES = ["称呼", "开场"] + [f"要点{i}" for i in range(1, 10)] + ["结尾"]
+YES, NO = "是", "否"
+
+# sheet -> [(header, width, wrap, dropdown)]; dropdown is a list of values or a formula.
+SHEET_LAYOUT: dict[str, list[tuple[str, int, bool, Any]]] = {
+    "说明": [("说明", 110, True, None)],
+    "会议类型": [
+        ("编号", 16, False, None),
+        ("名称", 24, False, None),
+        ("部分", 44, True, None),
+        ("默认编号样式", 14, False, ["一是", "一、", "第一"]),
+        ("标题", 60, True, None),
+        ("说明", 40, True, None),
+    ],
+    "段落": [
+        ("编号", 20, False, None),
+        ("会议类型", 20, True, "='会议类型'!$A$2:$A$200"),
+        ("部分", 10, False, SLOT_CHOICES),
+        ("小标题", 36, True, None),
+        ("正文", 90, True, None),
+        ("适用单位类型", 14, True, "='单位类型'!$A$2:$A$200"),
+        ("标签", 16, True, None),
+        ("启用", 8, False, [YES, NO]),
+        ("来源", 24, True, None),
+        ("备注", 30, True, None),
+    ],
+    "变量": [
+        ("键", 14, False, None),
+        ("名称", 18, False, None),
+        ("说明", 44, True, None),
+        ("示例", 30, True, None),
+        ("必填", 8, False, [YES, NO]),
+        ("适用会议类型", 22, True, "='会议类型'!$A$2:$A$200"),
+        ("可选值", 22, True, None),
+        ("来源", 10, False, ["填写", "单位类型"]),
+    ],
+    "单位类型": [
+        ("单位类型", 10, False, None),
+        ("自称", 10, False, None),
+        ("全体", 14, False, None),
+        ("单位简称", 10, False, None),
+        ("党组织", 12, False, None),
+        ("领导班子", 16, False, None),
+        ("干部职工", 20, False, None),
+        ("党组织类别", 12, False, None),
+    ],
+    "提法": [
+        ("过时提法", 30, True, None),
+        ("原因", 44, True, None),
+        ("建议改为", 36, True, None),
+        ("有效期至", 14, False, None),
+        ("匹配方式", 10, False, ["文字", "正则"]),
+    ],
+}
+
+
+@dataclass
+class SheetRows:
+    """One sheet's header row and data rows as calamine read them."""
+
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, list[Any]]]  # (Excel row number, cell values)
+    formula_cells: set[tuple[int, int]] = field(default_factory=set)  # (row, column index)
+
+
+class UnreadableWorkbook(Exception):
+    """The bytes are not a readable .xlsx (truncated, another format, encrypted)."""
+
+
+def read_sheets(data: bytes) -> dict[str, SheetRows]:
+    """Every sheet's cells, from the bytes of an .xlsx file."""
+    if not data.startswith(b"PK"):
+        if data.startswith(b"\xd0\xcf\x11\xe0"):
+            raise UnreadableWorkbook("文件是旧版 .xls 格式或已设置打开密码，请在 Excel 中取消密码并另存为 .xlsx")
+        raise UnreadableWorkbook("文件不是 Excel 工作簿（.xlsx），请确认保存时选择了“Excel 工作簿”格式")
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        formulas = _formula_cells(data)
+        sheets = {}
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            grid = sheet.to_python(skip_empty_area=False)
+            headers = [_header(v) for v in grid[0]] if grid else []
+            rows = [(index + 1, list(values)) for index, values in enumerate(grid) if index > 0]
+            sheets[name] = SheetRows(name, headers, rows, formulas.get(name, set()))
+        return sheets
+    except UnreadableWorkbook:
+        raise
+    except Exception as exc:  # calamine reports zip/xml damage with several exception types
+        raise UnreadableWorkbook(f"文件已损坏或尚未保存完整，无法读取（{type(exc).__name__}: {exc}）") from exc
+
+
+def _header(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+_CELL_WITH_FORMULA = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f[\s>/]')
+_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"')
+_REL_ENTRY = re.compile(rb'<Relationship [^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
+
+
+def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
+    """Cells that hold a formula; calamine only shows their cached value, editors need to be told."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return {}
+        targets = {}
+        for match in _REL_ENTRY.finditer(archive.read("xl/_rels/workbook.xml.rels")):
+            rel_id, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            targets[rel_id] = target.decode().lstrip("/").removeprefix("xl/")
+        found: dict[str, set[tuple[int, int]]] = {}
+        for match in _SHEET_ENTRY.finditer(archive.read("xl/workbook.xml")):
+            sheet_name = _xml_unescape(match.group(1).decode("utf-8"))
+            part = "xl/" + targets.get(match.group(2).decode(), "")
+            if part not in names:
+                continue
+            cells = {(int(row), _column_index(col.decode())) for col, row in _CELL_WITH_FORMULA.findall(archive.read(part))}
+            if cells:
+                found[sheet_name] = cells
+        return found
+
+
+def _xml_unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + (ord(char) - 64)
+    return index - 1
+
+
+def build_workbook(content: dict[str, Iterable[Iterable[Any]]], layout: dict = SHEET_LAYOUT) -> bytes:
+    """A new workbook in the editors' layout: frozen headers, widths, wrapped text, dropdowns.
+
+    `content` maps a sheet name to its data rows (without the header row), in the layout's order.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    book.remove(book.active)
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="C00000")
+    for sheet_name, columns in layout.items():
+        sheet = book.create_sheet(sheet_name)
+        sheet.append([c[0] for c in columns])
+        for row in content.get(sheet_name, []):
+            sheet.append(list(row))
+        sheet.freeze_panes = "A2" if sheet_name == "说明" else "B2"
+        for index, (header, width, wrap, dropdown) in enumerate(columns, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = width
+            cell = sheet.cell(row=1, column=index)
+            cell.font, cell.fill = header_font, header_fill
+            cell.alignment = Alignment(vertical="center")
+            for row_cells in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                row_cells[0].alignment = Alignment(wrap_text=wrap, vertical="top")
+            if dropdown is not None:
+                formula = dropdown if isinstance(dropdown, str) else '"' + ",".join(dropdown) + '"'
+                # Multi-value cells (会议类型 "动员会、反馈会") must stay allowed: warn, never block.
+                strict = not isinstance(dropdown, str)
+                validation = DataValidation(type="list", formula1=formula, allow_blank=True,
+                                            showErrorMessage=True, errorStyle="stop" if strict else "information",
+                                            errorTitle="请从下拉列表中选择", error=f"「{header}」请从下拉列表中选择")
+                validation.add(f"{letter}2:{letter}2000")
+                sheet.add_data_validation(validation)
+    if "说明" in layout:
+        book.move_sheet("说明", offset=-book.index(book["说明"]))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
