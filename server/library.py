@@ -302,6 +302,14 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
     return library, problems
 
 
+def unknown_slot_message(slot: str) -> str:
+    """要点一 or 要点１ mean 要点1; anything else gets the list to choose from."""
+    normal = slot.translate(str.maketrans("一二三四五六七八九１２３４５６７８９", "123456789123456789"))
+    if normal in SLOT_CHOICES:
+        return f"不认识的部分「{slot}」，是否应为「{normal}」？"
+    return f"不认识的部分「{slot}」，请从下拉列表中选择：{'、'.join(SLOT_CHOICES)}"
+
+
 def _unique_id(row: _Row, column: str, seen: dict[str, int]) -> str | None:
     value = row.text(column)
     if not value:
@@ -337,9 +345,7 @@ def _meetings(sheet: SheetRows, problems: list[Problem]) -> dict[str, Meeting]:
         slots = split_list(row.text("部分"))
         for slot in slots:
             if slot not in SLOT_CHOICES:
-                guess = suggest(slot, SLOT_CHOICES)
-                hint = f"，是否应为「{guess}」？" if guess else f"；可用的部分：{'、'.join(SLOT_CHOICES)}"
-                row.problem("部分", f"不认识的部分「{slot}」{hint}")
+                row.problem("部分", unknown_slot_message(slot))
         if len(set(slots)) != len(slots):
             row.problem("部分", "同一个部分出现了两次")
         if slots and not any(is_point(s) for s in slots):
@@ -443,8 +449,7 @@ def _sections(sheet: SheetRows, meetings, unit_types, problems) -> dict[str, Sec
         row.require(REQUIRED_SHEETS["段落"], OPTIONAL_COLUMNS["段落"])
         slot = row.text("部分")
         if slot and slot not in SLOT_CHOICES:
-            guess = suggest(slot, SLOT_CHOICES)
-            row.problem("部分", f"不认识的部分「{slot}」" + (f"，是否应为「{guess}」？" if guess else "，请从下拉列表中选择"))
+            row.problem("部分", unknown_slot_message(slot))
         meeting_ids = _meeting_list(row, "会议类型", meetings)
         for meeting_id in meeting_ids:
             if slot in SLOT_CHOICES and slot not in meetings[meeting_id].slots:

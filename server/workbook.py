@@ -7,6 +7,7 @@ It never touches an existing file: the shipped workbook is edited in Excel, not 
 """
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -126,10 +127,10 @@ def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
         targets = {}
         for match in _REL_ENTRY.finditer(archive.read("xl/_rels/workbook.xml.rels")):
             rel_id, target = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-            targets[rel_id] = target.decode().lstrip("/").removeprefix("xl/")
+            targets[rel_id.decode()] = target.decode().lstrip("/").removeprefix("xl/")
         found: dict[str, set[tuple[int, int]]] = {}
         for match in _SHEET_ENTRY.finditer(archive.read("xl/workbook.xml")):
-            sheet_name = _xml_unescape(match.group(1).decode("utf-8"))
+            sheet_name = html.unescape(match.group(1).decode("utf-8"))  # writers may use &#NNNN;
             part = "xl/" + targets.get(match.group(2).decode(), "")
             if part not in names:
                 continue
@@ -137,10 +138,6 @@ def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
             if cells:
                 found[sheet_name] = cells
         return found
-
-
-def _xml_unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
 def _column_index(letters: str) -> int:
