@@ -1,0 +1,86 @@
+"""The `biaotai` command line as a user runs it: a real process, readable Chinese errors, exit codes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from docx import Document
+
+from workbook_factory import make_workbook
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "server.cli", *map(str, args)], capture_output=True, text=True,
+                          encoding="utf-8", cwd=cwd, timeout=120)
+
+
+def test_meetings_lists_slots(library_path):
+    result = run("meetings", "--library", library_path)
+    assert result.returncode == 0
+    assert "动员会" in result.stdout and "要点2(2)" in result.stdout and "反馈会" in result.stdout
+
+
+def test_variables_prints_schema_json(library_path):
+    result = run("variables", "--meeting", "反馈会", "--library", library_path)
+    schema = json.loads(result.stdout)
+    keys = [v["key"] for v in schema]
+    assert "巡察期间" in keys and "巡察时长" not in keys
+    kind = next(v for v in schema if v["key"] == "巡察类型")
+    assert kind["choices"] == ["巡察", "巡视"] and kind["required"]
+    assert next(v for v in schema if v["key"] == "自称")["derived"]
+
+
+def test_generate_with_examples_and_overrides(tmp_path, library_path):
+    out = tmp_path / "发言.docx"
+    result = run("generate", "--meeting", "动员会", "--library", library_path, "--set", "单位类型=委",
+                 "--set", "单位名称=市发展和改革委员会", "--style", "第一", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "已生成" in result.stderr
+    text = "\n".join(p.text for p in Document(out).paragraphs)
+    assert "在市委第四巡察组巡察市发展和改革委员会党组工作动员会上的表态发言" in text
+    assert "第一，" in text and "我委" in text and "我局" not in text
+
+
+def test_generate_with_vars_file_and_text(tmp_path, library_path, values):
+    values.update(单位类型="县", 单位名称="某某县", 巡察类型="巡视", 巡察组="省委第二巡视组")
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+    result = run("generate", "--meeting", "反馈会", "--vars", vars_file, "--library", library_path, "--text",
+                 "--omit", "要点1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("在省委第二巡视组巡视某某县情况反馈会上的表态发言")
+    assert "一、压实责任" in result.stdout and "二、" not in result.stdout
+
+
+def test_generate_errors_are_one_chinese_line(tmp_path, library_path):
+    result = run("generate", "--meeting", "座谈会", "--library", library_path, "--text")
+    assert result.returncode == 1
+    assert "没有会议类型「座谈会」" in result.stderr and "Traceback" not in result.stderr
+    result = run("generate", "--meeting", "动员会", "--library", library_path, "--text", "--set", "巡察组=")
+    assert result.returncode == 1 and "请填写「巡察组名称」" in result.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{单位名称: 1}", encoding="utf-8")
+    result = run("generate", "--meeting", "动员会", "--library", library_path, "--vars", bad, "--text")
+    assert result.returncode == 1 and "不是有效的 JSON" in result.stderr and "Traceback" not in result.stderr
+    result = run("generate", "--meeting", "动员会", "--library", tmp_path / "none.xlsx", "--text")
+    assert result.returncode == 1 and "找不到段落库文件" in result.stderr
+
+
+def test_check_exit_codes(tmp_path, library_path):
+    ok = run("check", library_path)
+    assert ok.returncode == 0 and "没有错误" in ok.stdout
+
+    def edit(c):
+        c["段落"][1][4] = "{{ 巡查组 }}"
+    broken = make_workbook(tmp_path / "broken.xlsx", edit)
+    result = run("check", broken)
+    assert result.returncode == 1
+    assert "工作表「段落」 第 3 行 「正文」：未定义的变量 {{ 巡查组 }}，是否应为 {{ 巡察组 }}？" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_library_dump_is_deterministic(tmp_path, library_path):
+    first = run("library", "dump", "--library", library_path).stdout
+    assert first == run("library", "dump", "--library", library_path).stdout
+    assert "== 段落 ==" in first and "编号: 动员-开场-1" in first
