@@ -1,0 +1,125 @@
+"""The library we ship: complete, clean, right for every unit type and both inspection kinds, and
+turned into documents that an independent reader (LibreOffice) opens with the Chinese text intact."""
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SHIPPED_LIBRARY
+from helpers import convert_to_pdf_text
+from server.compose import compose_speech, count_characters, render_section_text
+from server.dump import dump_workbook
+from server.lint import lint_text
+from server.variables import example_values, resolve_variables
+
+MEETINGS = ("动员会", "回头看动员会", "反馈会")
+UNIT_TYPES = ("局", "委", "办", "院", "县", "区", "公司", "学校")
+PLACEHOLDERS = re.compile(r"\{\{|\}\}|\{%|%\}|XX|xx|\*\*|×|某某")
+
+
+def unit_values(library, meeting, unit, kind):
+    values = example_values(library, meeting)
+    group = "省委第二巡视组" if kind == "巡视" else "市委第四巡察组"
+    values.update(单位类型=unit, 巡察类型=kind, 巡察组=group, 单位名称=f"测试{unit}", 上级党委="省委" if kind == "巡视" else "市委")
+    if "上轮巡察" in values:
+        values["上轮巡察"] = "2023年省委第三轮巡视" if kind == "巡视" else "2023年市委第二轮巡察"
+    return values
+
+
+def test_loads_without_errors_or_warnings(shipped_library):
+    assert [str(p) for p in shipped_library.problems] == []
+    assert set(MEETINGS) <= set(shipped_library.meetings)
+
+
+@pytest.mark.parametrize("meeting", MEETINGS)
+def test_every_slot_has_three_variants_for_every_unit_type(shipped_library, meeting):
+    slots = shipped_library.meetings[meeting].slots
+    combinations = 1
+    for slot in slots:
+        for unit in UNIT_TYPES:
+            assert len(shipped_library.sections_for(meeting, slot, unit)) >= 3, (meeting, slot, unit)
+        combinations *= len(shipped_library.sections_for(meeting, slot))
+    assert combinations >= 81
+
+
+def test_rules_cover_the_outdated_phrases_of_the_genre(shipped_library):
+    for phrase in ("党的十九大以来", "十九届历次全会精神", "党史学习教育", "疫情防控", "十三五收官", "谋划十四五"):
+        assert lint_text(f"我们要{phrase}的要求。", shipped_library.rules), phrase
+
+
+def test_sections_name_no_superior_committee_literally(shipped_library):
+    for section in shipped_library.sections.values():
+        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", section.heading + section.body)
+        assert not re.search(r"[市省县区]委(?!员)", literal), (section.id, "use {{ 上级党委 }} or {{ 党组织 }}")
+
+
+@pytest.mark.parametrize("meeting", MEETINGS)
+@pytest.mark.parametrize("kind", ["巡察", "巡视"])
+def test_every_section_reads_right_for_every_unit_and_kind(shipped_library, meeting, kind):
+    """Shortest and longest choices stay within 1,500-3,000 characters; no foreign words anywhere."""
+    library = shipped_library
+    for unit in UNIT_TYPES:
+        values = unit_values(library, meeting, unit, kind)
+        variables = resolve_variables(library, meeting, values)
+        shortest = longest = 0
+        for slot in library.meetings[meeting].slots:
+            lengths = []
+            for section in library.sections_for(meeting, slot, unit):
+                heading, paragraphs = render_section_text(section, variables)
+                text = heading + "".join(paragraphs)
+                assert not PLACEHOLDERS.search(text), (section.id, text)
+                lengths.append(count_characters(text) + (4 if heading else 0))  # ordinal and full stop
+            shortest += min(lengths)
+            longest += max(lengths)
+        assert 1500 <= shortest and longest <= 3000, (meeting, unit, kind, shortest, longest)
+        for seed in range(6):
+            speech = compose_speech(library, meeting, values, seed=seed)
+            assert [str(w) for w in speech.warnings] == [], (meeting, unit, kind, seed)
+            assert library.unit_types[unit]["自称"] in speech.text
+
+
+def test_dump_is_in_sync_with_the_workbook():
+    committed = (ROOT / "section_library.dump.txt").read_text(encoding="utf-8")
+    assert committed == dump_workbook(SHIPPED_LIBRARY.read_bytes()), (
+        "section_library.dump.txt 与 section_library.xlsx 不一致：请运行 biaotai library dump -o section_library.dump.txt")
+
+
+CASES = [("局", "巡察"), ("委", "巡视"), ("县", "巡视")]
+
+
+@pytest.mark.slow
+def test_generated_documents_open_in_libreoffice(tmp_path, shipped_library):
+    files, expected = [], {}
+    styles = itertools.cycle(["一是", "一、", "第一"])
+    for meeting, (unit, kind) in itertools.product(MEETINGS, CASES):
+        values = unit_values(shipped_library, meeting, unit, kind)
+        style = next(styles)
+        out = tmp_path / f"{meeting}-{unit}-{kind}.docx"
+        args = ["generate", "--meeting", meeting, "--style", style, "--seed", "3", "-o", str(out)]
+        for key, value in values.items():
+            args += ["--set", f"{key}={value}"]
+        result = subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        speech = compose_speech(shipped_library, meeting, values, style=style, seed=3)
+        files.append(out)
+        expected[out] = (speech, unit, kind, style)
+    texts = convert_to_pdf_text(files, tmp_path)
+    for out, (speech, unit, kind, style) in expected.items():
+        flat = re.sub(r"\s", "", texts[out])
+        assert re.sub(r"\s", "", speech.title) in flat
+        for part in speech.parts:
+            assert re.sub(r"\s", "", part.paragraphs[-1])[:40] in flat, (out.name, part.section_id)
+        assert not PLACEHOLDERS.search(flat)
+        own = shipped_library.unit_types[unit]
+        assert own["自称"] in flat
+        for other, words in shipped_library.unit_types.items():
+            if other != unit:
+                assert words["自称"] not in flat and words["全体"] not in flat
+        if kind == "巡视":
+            assert "巡察" not in flat
+        marks = {"一是": "二是", "一、": "二、", "第一": "第二，"}
+        assert marks[style] in flat and [m for s, m in marks.items() if s != style and m in flat] == []
