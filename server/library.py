@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -277,12 +278,7 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
     known = set(variables)
     _check_templates(meetings, sections, variables, known, problems)
     _check_coverage(meetings, sections, unit_types, problems)
-    _check_literal_self_references(sections, unit_types, problems)
-    matcher = compile_rules(rules)
-    for section in sections.values():
-        for column, text in (("小标题", section.heading), ("正文", section.body)):
-            for hit in find_outdated(text, matcher, today):
-                problems.append(Problem(hit.message, WARNING, "段落", section.row, column))
+    _check_section_words(sections, unit_types, compile_rules(rules), today or dt.date.today(), problems)
     instructions = tuple(str(v[0]).strip() for _, v in sheets["说明"].rows if v and v[0]) if "说明" in sheets else ()
     if "说明" not in sheets:
         problems.append(Problem("缺少工作表「说明」：编辑人员将看不到填写方法（不影响使用）", WARNING, "说明"))
@@ -444,31 +440,63 @@ def _rules(sheet: SheetRows, problems: list[Problem]) -> list[PhraseRule]:
 def _sections(sheet: SheetRows, meetings, unit_types, problems) -> dict[str, Section]:
     result: dict[str, Section] = {}
     seen: dict[str, int] = {}
-    for row in _rows(sheet, problems):
-        section_id = _unique_id(row, "编号", seen)
-        row.require(REQUIRED_SHEETS["段落"], OPTIONAL_COLUMNS["段落"])
-        slot = row.text("部分")
-        if slot and slot not in SLOT_CHOICES:
-            row.problem("部分", unknown_slot_message(slot))
-        meeting_ids = _meeting_list(row, "会议类型", meetings)
-        for meeting_id in meeting_ids:
-            if slot in SLOT_CHOICES and slot not in meetings[meeting_id].slots:
-                row.problem("部分", f"会议类型「{meeting_id}」没有「{slot}」这一部分，此段落不会被用到", WARNING)
-        types = split_list(row.text("适用单位类型"))
-        for name in types:
-            if name not in unit_types:
-                row.problem("适用单位类型", f"不认识的单位类型「{name}」，请先在「单位类型」工作表中添加")
-        heading = row.text("小标题")
-        if is_point(slot) and not heading:
-            row.problem("小标题", "要点需要一句小标题（不带序号）")
-        if heading:
-            heading = re.sub(r"^([一二三四五六七八九十]+[是、，,]|第[一二三四五六七八九十]+[，,、])", "", heading)
-            heading = heading.rstrip("。；;，,")
-        if section_id:
-            result[section_id] = Section(
-                section_id, meeting_ids, slot, heading, row.text("正文"), types,
-                split_list(row.text("标签")), _yes_no(row, "启用", True), row.text("来源"), row.text("备注"), row.number)
+    context = (tuple((m.id, m.slots) for m in meetings.values()), tuple(unit_types), tuple(sheet.headers))
+    for number, values in sheet.rows:
+        formulas = frozenset(c for r, c in sheet.formula_cells if r == number) if sheet.formula_cells else frozenset()
+        key = (context, number, tuple(values), formulas)
+        parsed = _SECTION_ROWS.get(key)
+        if parsed is None:
+            parsed = _parse_section_row(sheet, number, values, meetings, unit_types)
+            if len(_SECTION_ROWS) > 50_000:
+                _SECTION_ROWS.clear()
+            _SECTION_ROWS[key] = parsed
+        section, row_problems = parsed
+        problems.extend(row_problems)
+        if section is None:
+            continue
+        if not section.id:
+            problems.append(Problem("编号为空：每一行都需要一个唯一的编号", ERROR, sheet.name, number, "编号"))
+        elif section.id in seen:
+            problems.append(Problem(f"编号「{section.id}」与第 {seen[section.id]} 行重复，请改成唯一的编号",
+                                    ERROR, sheet.name, number, "编号"))
+        else:
+            seen[section.id] = number
+            result[section.id] = section
     return result
+
+
+# Parsed 段落 rows by their cells and context: a reload after one edit re-parses one row, not 5,000.
+# Values are immutable (a frozen Section and a tuple of problems), so sharing them is safe.
+_SECTION_ROWS: dict[tuple, tuple[Section | None, tuple[Problem, ...]]] = {}
+
+
+def _parse_section_row(sheet, number, values, meetings, unit_types) -> tuple[Section | None, tuple[Problem, ...]]:
+    problems: list[Problem] = []
+    row = _Row(sheet, number, values, problems)
+    if row.is_blank():
+        return None, ()
+    section_id = row.text("编号")
+    row.require(REQUIRED_SHEETS["段落"], OPTIONAL_COLUMNS["段落"])
+    slot = row.text("部分")
+    if slot and slot not in SLOT_CHOICES:
+        row.problem("部分", unknown_slot_message(slot))
+    meeting_ids = _meeting_list(row, "会议类型", meetings)
+    for meeting_id in meeting_ids:
+        if slot in SLOT_CHOICES and slot not in meetings[meeting_id].slots:
+            row.problem("部分", f"会议类型「{meeting_id}」没有「{slot}」这一部分，此段落不会被用到", WARNING)
+    types = split_list(row.text("适用单位类型"))
+    for name in types:
+        if name not in unit_types:
+            row.problem("适用单位类型", f"不认识的单位类型「{name}」，请先在「单位类型」工作表中添加")
+    heading = row.text("小标题")
+    if is_point(slot) and not heading:
+        row.problem("小标题", "要点需要一句小标题（不带序号）")
+    if heading:
+        heading = re.sub(r"^([一二三四五六七八九十]+[是、，,]|第[一二三四五六七八九十]+[，,、])", "", heading)
+        heading = heading.rstrip("。；;，,")
+    section = Section(section_id, meeting_ids, slot, heading, row.text("正文"), types, split_list(row.text("标签")),
+                      _yes_no(row, "启用", True), row.text("来源"), row.text("备注"), row.number)
+    return section, tuple(problems)
 
 
 def _check_templates(meetings, sections, variables, known, problems) -> None:
@@ -497,14 +525,20 @@ def _check_templates(meetings, sections, variables, known, problems) -> None:
 
 
 def _check_coverage(meetings, sections, unit_types, problems) -> None:
+    by_slot: dict[str, list[Section]] = {}
+    for section in sections.values():
+        if section.enabled:
+            by_slot.setdefault(section.slot, []).append(section)
     for meeting in meetings.values():
         for slot in meeting.slots:
-            variants = [s for s in sections.values() if s.enabled and s.slot == slot and s.serves(meeting.id)]
+            variants = [s for s in by_slot.get(slot, []) if s.serves(meeting.id)]
             if not variants:
                 if slot not in OPTIONAL_SLOTS:
                     problems.append(Problem(
                         f"会议类型「{meeting.id}」的「{slot}」没有任何启用的段落，无法生成发言；请添加段落或把已有段落的「启用」改为「是」",
                         ERROR, "会议类型", meeting.row, "部分"))
+                continue
+            if any(not s.unit_types for s in variants):
                 continue
             lacking = [t for t in unit_types if not any(s.fits(t) for s in variants)]
             if lacking:
@@ -513,20 +547,33 @@ def _check_coverage(meetings, sections, unit_types, problems) -> None:
                     WARNING, "会议类型", meeting.row, "部分"))
 
 
-def _check_literal_self_references(sections, unit_types, problems) -> None:
-    """Words like 我局 typed literally break the speech for a 委; editors should use the variables."""
+def _check_section_words(sections, unit_types, matcher, today: dt.date, problems: list[Problem]) -> None:
+    """Outdated phrases (提法) and unit-specific words typed literally, as warnings."""
     words: dict[str, str] = {}
     for values in unit_types.values():
         for key in ("自称", "全体", "党组织", "领导班子", "干部职工"):
             if values.get(key) and len(values[key]) >= 2:
                 words.setdefault(values[key], key)
-    if not words:
-        return
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    word_list = tuple(sorted(words.items(), key=lambda item: (-len(item[0]), item[0])))
     for section in sections.values():
         for column, text in (("小标题", section.heading), ("正文", section.body)):
-            literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)
-            for word in sorted(set(pattern.findall(literal))):
-                problems.append(Problem(
-                    f"直接写了「{word}」，换成其他单位类型时会出错，请改为 {{{{ {words[word]} }}}}",
-                    WARNING, "段落", section.row, column))
+            for message in _text_warnings(text, matcher, word_list, today):
+                problems.append(Problem(message, WARNING, "段落", section.row, column))
+
+
+@lru_cache(maxsize=65536)
+def _word_pattern(word_list: tuple[tuple[str, str], ...]) -> re.Pattern | None:
+    return re.compile("|".join(re.escape(w) for w, _ in word_list)) if word_list else None
+
+
+@lru_cache(maxsize=65536)
+def _text_warnings(text: str, matcher, word_list: tuple[tuple[str, str], ...], today: dt.date) -> tuple[str, ...]:
+    """Per distinct text (cached): reloads re-check only the rows that changed."""
+    messages = [hit.message for hit in find_outdated(text, matcher, today)]
+    pattern = _word_pattern(word_list)
+    if pattern is not None:
+        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)
+        keys = dict(word_list)
+        for word in sorted(set(pattern.findall(literal))):
+            messages.append(f"直接写了「{word}」，换成其他单位类型时会出错，请改为 {{{{ {keys[word]} }}}}")
+    return tuple(messages)

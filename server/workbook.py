@@ -118,6 +118,9 @@ _SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^
 _REL_ENTRY = re.compile(rb'<Relationship [^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
 
 
+_FORMULA_CACHE: dict[tuple[str, int, int], frozenset[tuple[int, int]]] = {}
+
+
 def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
     """Cells that hold a formula; calamine only shows their cached value, editors need to be told."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -134,9 +137,17 @@ def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
             part = "xl/" + targets.get(match.group(2).decode(), "")
             if part not in names:
                 continue
-            cells = {(int(row), _column_index(col.decode())) for col, row in _CELL_WITH_FORMULA.findall(archive.read(part))}
-            if cells:
-                found[sheet_name] = cells
+            info = archive.getinfo(part)
+            key = (part, info.CRC, info.file_size)  # unchanged sheet parts are not decompressed again
+            if key not in _FORMULA_CACHE:
+                if len(_FORMULA_CACHE) > 256:
+                    _FORMULA_CACHE.clear()
+                xml = archive.read(part)
+                _FORMULA_CACHE[key] = frozenset(
+                    (int(row), _column_index(col.decode())) for col, row in _CELL_WITH_FORMULA.findall(xml)
+                ) if b"<f" in xml or b":f" in xml else frozenset()
+            if _FORMULA_CACHE[key]:
+                found[sheet_name] = set(_FORMULA_CACHE[key])
         return found
 
 
