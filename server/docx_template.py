@@ -80,15 +80,22 @@ def _mark_paragraphs(src_xml: str) -> str:
     return re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
 
 
+_LITERAL_ESCAPES = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}", "%_}": "{{ '%}' }}"}
+
+
+def _compile_literal_escapes(src_xml: str) -> str:
+    """docxtpl's escapes for literal braces in a template ({_{ -> {{), as Jinja string literals.
+
+    docxtpl undoes them on the rendered output, values included, so a writer who types "{_{"
+    would get "{{". Undoing them in the template instead gives the same document for every other
+    value and keeps every value exactly as typed (a deliberate difference from docxtpl).
+    """
+    return re.sub(r"\{_\{|\}_\}|\{_%|%_\}", lambda m: _LITERAL_ESCAPES[m.group()], src_xml)
+
+
 def _post_process(dst_xml: str) -> str:
-    """DocxTemplate.render_xml_part after rendering: undo the newlines, the {_{ escapes, listing."""
+    """DocxTemplate.render_xml_part after rendering: undo the newlines, then the listing."""
     dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
-    dst_xml = (
-        dst_xml.replace("{_{", "{{")
-        .replace("}_}", "}}")
-        .replace("{_%", "{%")
-        .replace("%_}", "%}")
-    )
     # "\n" in a value becomes <w:br/>, "\t" <w:tab/> (\a and \f were stripped beforehand)
     return _DOCXTPL.resolve_listing(dst_xml)
 
@@ -144,7 +151,7 @@ class PreparedTemplate:
         env = _environment()
 
         # DocxTemplate.build_xml up to the rendering: body -> patch_xml -> newline marks
-        body = env.from_string(_mark_paragraphs(tpl.patch_xml(tpl.get_xml())))
+        body = env.from_string(_compile_literal_escapes(_mark_paragraphs(tpl.patch_xml(tpl.get_xml()))))
 
         shell = copy.deepcopy(document.element)
         shell.remove(shell.find(qn("w:body")))
@@ -159,7 +166,7 @@ class PreparedTemplate:
                 continue
             src = tpl.patch_xml(tpl.get_part_xml(part))
             if _has_markup(src):
-                parts[part.partname.membername] = env.from_string(_mark_paragraphs(src))
+                parts[part.partname.membername] = env.from_string(_compile_literal_escapes(_mark_paragraphs(src)))
 
         # DocxTemplate.render_properties, done once: without markup a property renders to itself
         # (give or take Jinja's trailing-newline rule), so the result does not depend on context

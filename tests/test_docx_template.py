@@ -75,6 +75,9 @@ HOSTILE = [
     "%} }} #}",
     "  前后空格  ",
 ]
+# docxtpl's own escapes for literal braces in a template; docxtpl would turn them into {{ in
+# values too, we print them as typed (see _compile_literal_escapes).
+DOCXTPL_ESCAPES = "{_{ 单位 }_} {_% if %_}"
 
 
 def hostile_context() -> dict:
@@ -203,7 +206,7 @@ def test_docxtpl_features_our_templates_do_not_use_yet(tmp_path: Path) -> None:
     assert ids == ["1001", "1002", "1003"]
 
 
-@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("value", HOSTILE + [DOCXTPL_ESCAPES])
 def test_hostile_values_print_as_typed(value: str) -> None:
     context = {"title": value, "speaker_line": value,
                "paragraphs": [para("heading", value), para("salutation", value), para("body", value, lead=value)]}
@@ -383,3 +386,12 @@ def test_libreoffice_renders_the_chinese_text(tmp_path: Path) -> None:
     assert TITLE in flat
     assert BODY_SENTENCE in flat
     assert "一是切实提高思想认识。" + BODY_SENTENCE in flat
+
+
+def test_literal_brace_escapes_in_a_template_still_print_braces(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("写法：{_{ 单位名称 }_} 与 {_% if %_}，值：{{ title }}")
+    path = tmp_path / "escapes.docx"
+    document.save(path)
+    assert_same_as_docxtpl(path, {"title": "市局"})
+    assert "写法：{{ 单位名称 }} 与 {% if %}，值：市局" in all_texts(render(path, {"title": "市局"}))
