@@ -1,1 +1,61 @@
 """表态发言助手 (biaotai): section library -> composed speech -> Word document."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+# Environment variable -> config key; the values are text (MAX_CONTENT_LENGTH is converted).
+ENVIRONMENT = {
+    "BIAOTAI_LIBRARY": "LIBRARY",
+    "BIAOTAI_TEMPLATES": "TEMPLATES",
+    "BIAOTAI_TOKEN": "TOKEN",
+    "BIAOTAI_MAX_BODY": "MAX_CONTENT_LENGTH",
+    "BIAOTAI_ALLOWED_ORIGINS": "ALLOWED_ORIGINS",
+}
+
+
+def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
+    """The Flask app. Settings, later ones winning: defaults, the file named by BIAOTAI_CONFIG
+    (JSON or Python), the BIAOTAI_* environment variables, then `config` (a mapping, or the path
+    of a JSON/Python file)."""
+    from flask import Flask
+
+    from . import api
+    from .config import default_library_path, default_templates_dir
+    from .store import LibraryStore
+
+    app = Flask(__name__)
+    app.config.from_mapping(
+        LIBRARY=str(default_library_path()),
+        TEMPLATES=str(default_templates_dir()),
+        TOKEN=None,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        ALLOWED_ORIGINS=(),
+    )
+    if os.environ.get("BIAOTAI_CONFIG"):
+        _load_file(app, os.environ["BIAOTAI_CONFIG"])
+    for variable, key in ENVIRONMENT.items():
+        if os.environ.get(variable):
+            app.config[key] = os.environ[variable]
+    if isinstance(config, (str, os.PathLike)):
+        _load_file(app, config)
+    elif config:
+        app.config.update(config)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_CONTENT_LENGTH"])
+    if isinstance(app.config["ALLOWED_ORIGINS"], str):
+        app.config["ALLOWED_ORIGINS"] = tuple(o.strip() for o in app.config["ALLOWED_ORIGINS"].split(",") if o.strip())
+    app.config["TEMPLATES"] = Path(app.config["TEMPLATES"])
+
+    LibraryStore(app)
+    api.init_app(app)
+    return app
+
+
+def _load_file(app, path: str | os.PathLike) -> None:
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        app.config.from_file(str(path.resolve()), load=json.load)
+    else:
+        app.config.from_pyfile(str(path.resolve()))

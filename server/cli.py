@@ -114,6 +114,17 @@ def cmd_library_dump(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importer import ImportFailed, import_files
+    try:
+        summary = import_files([Path(p) for p in args.files], Path(args.library or default_library_path()),
+                               out_path=Path(args.output) if args.output else None, dry_run=args.dry_run)
+    except ImportFailed as exc:
+        raise CliError(str(exc)) from None
+    print(summary.to_json() if args.json else summary.to_text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--library", help="段落库文件（默认：环境变量 BIAOTAI_LIBRARY 或随附的 section_library.xlsx）")
@@ -149,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
     q = library_commands.add_parser("dump", parents=[common], help="把段落库导出为便于比较差异的文本")
     q.add_argument("-o", "--output", help="输出文件（默认打印到屏幕）")
     q.set_defaults(run=cmd_library_dump)
+    p = commands.add_parser("import", parents=[common], help="把旧发言（.txt/.docx）导入段落库，作为待审核的段落（启用=否）")
+    p.add_argument("files", nargs="+", metavar="文件", help="要导入的 .txt 或 .docx 文件")
+    p.add_argument("-o", "--output", help="写入另一个 .xlsx，原段落库不变")
+    p.add_argument("--dry-run", action="store_true", help="只显示会导入什么，不写文件")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出摘要")
+    p.set_defaults(run=cmd_import)
+
+    from .serve import add_commands
+    add_commands(commands, common)
     return parser
 
 

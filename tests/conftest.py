@@ -6,6 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the same examples every time (a red CI must be reproducible); locally they vary.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -51,3 +57,15 @@ def values() -> dict[str, str]:
 def shipped_library():
     from server.library import load_library
     return load_library(SHIPPED_LIBRARY)
+
+
+@pytest.fixture
+def app(library_path: Path):
+    """The service around a test library made in tmp_path (templates from word_templates/)."""
+    from server import create_app
+    return create_app({"TESTING": True, "LIBRARY": str(library_path), "TOKEN": None})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -84,3 +84,27 @@ def test_library_dump_is_deterministic(tmp_path, library_path):
     first = run("library", "dump", "--library", library_path).stdout
     assert first == run("library", "dump", "--library", library_path).stdout
     assert "== 段落 ==" in first and "编号: 动员-开场-1" in first
+
+
+def test_import_command_dry_run_and_output(tmp_path, library_path):
+    speech = tmp_path / "旧发言.txt"
+    speech.write_text("在市委第二巡察组巡察市交通运输局党组工作动员会上的表态发言\n各位领导，同志们：\n"
+                      "根据市委统一部署，市委第二巡察组今天进驻我局，开展为期两个月的常规巡察。下面，我代表局党组作表态发言。\n"
+                      "一是提高思想认识，自觉接受巡察监督。全局上下要把接受巡察作为一次政治体检。\n"
+                      "二是全力做好配合，确保巡察顺利开展。我局将如实反映情况，做到随叫随到。\n"
+                      "我们将以此次巡察为契机，推动各项工作再上新台阶。谢谢大家！\n", encoding="gb18030")
+    before = library_path.read_bytes()
+    dry = run("import", speech, "--library", library_path, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "1 篇" in dry.stdout and "试运行" in dry.stdout
+    assert library_path.read_bytes() == before
+    out = tmp_path / "导入后.xlsx"
+    result = run("import", speech, "--library", library_path, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert library_path.read_bytes() == before and out.exists()
+    check = run("check", out)
+    assert check.returncode == 0, check.stdout
+    bad = tmp_path / "旧发言.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    failed = run("import", bad, "--library", library_path)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr and "旧发言.pdf" in failed.stderr

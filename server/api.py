@@ -1,0 +1,526 @@
+"""The JSON API: the only module that speaks HTTP.
+
+Every answer is JSON in UTF-8 (but the .docx download); every error is
+`{"error": {"code", "message", "field"}}` with a Chinese message and its 4xx/5xx status, never an
+HTML page or a traceback. Each request takes the library once (`g.library`) and uses only it, so a
+reload in the middle of a request cannot mix two versions.
+"""
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import logging
+import re
+import time
+from typing import Any, Callable
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+
+from .compose import compose_speech, render_part, slot_kind
+from .library import Library, Section
+from .lint import compile_rules, find_outdated, lint_text
+from .numbering import STYLES
+from .openapi import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED, MAX_VALUE, MAX_VARIABLES,
+                      build_openapi)
+from .problems import InputError, LibraryError, Problem
+from .render import render_part_docx, render_speech_docx
+from .store import get_store
+from .variables import variable_schema
+from .workbook import SLOT_CHOICES
+
+log = logging.getLogger("biaotai.api")
+access_log = logging.getLogger("biaotai.access")
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DEFAULT_LIMIT = 500
+PREVIEW_CHARS = 80
+OPEN_ENDPOINTS = {"api.health", "api.openapi"}  # reachable without the token
+INTERNAL_MESSAGE = "服务器内部错误，请联系管理员（已记录日志）"
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+class ApiError(Exception):
+    """An answer other than success: status, code, Chinese message and the field at fault."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 problems: list[Problem] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+        self.problems, self.headers = problems, headers or {}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   problems: list[Problem] | None = None) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if problems:
+        error["problems"] = [p.to_dict() for p in problems]
+    response = jsonify({"error": error})
+    response.status_code = status
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading requests
+
+
+def _strip_surrogates(value: Any) -> Any:
+    """JSON may carry lone surrogates (\\ud800): no document or answer can hold them."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("", value)
+    if isinstance(value, dict):
+        return {_strip_surrogates(k): _strip_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_surrogates(v) for v in value]
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"JSON 中不允许 {name}")
+
+
+def json_body(allowed: set[str]) -> dict[str, Any]:
+    """The request's JSON object; only `allowed` top-level fields."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "请求体应为 JSON，并带请求头 Content-Type: application/json")
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        raise ApiError(400, "invalid_json", "请求体为空，应为一个 JSON 对象")
+    try:
+        # utf-8-sig: VBA's ADODB.Stream writes a byte order mark before UTF-8
+        body = json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_json", "请求体不是 UTF-8 编码的文字") from None
+    except (ValueError, RecursionError) as exc:
+        where = f"（第 {exc.lineno} 行第 {exc.colno} 列）" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ApiError(400, "invalid_json", f"请求体不是有效的 JSON{where}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "请求体应为一个 JSON 对象，如 {\"variables\": {...}}")
+    for key in body:
+        if key not in allowed:
+            raise ApiError(400, "invalid_input", f"不认识的字段「{key}」，可用的字段：{'、'.join(sorted(allowed))}", key)
+    return _strip_surrogates(body)
+
+
+def text_field(value: Any, field: str, limit: int, *, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise ApiError(400, "invalid_input", f"缺少「{field}」", field)
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_input", f"「{field}」应为文字", field)
+    if len(value) > limit:
+        raise ApiError(400, "invalid_input", f"「{field}」太长（{len(value)} 字），最多 {limit} 字", field)
+    if required and not value.strip():
+        raise ApiError(400, "invalid_input", f"「{field}」不能为空", field)
+    return value
+
+
+def integer_field(value: Any, field: str, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiError(400, "invalid_input", f"「{field}」应为整数", field)
+    if not low <= value <= high:
+        raise ApiError(400, "invalid_input", f"「{field}」应在 {low} 到 {high} 之间", field)
+    return value
+
+
+def variables_field(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ApiError(400, "invalid_input", "「variables」应为对象，如 {\"单位名称\": \"市工业和信息化局\"}", "variables")
+    if len(value) > MAX_VARIABLES:
+        raise ApiError(400, "invalid_input", f"变量太多（{len(value)} 个），最多 {MAX_VARIABLES} 个", "variables")
+    result = {}
+    for key, item in value.items():
+        if item is None:
+            item = ""
+        if not isinstance(item, str):
+            raise ApiError(400, "invalid_input", f"变量「{key}」的值应为文字", key)
+        if len(item) > MAX_VALUE:
+            raise ApiError(400, "invalid_input", f"变量「{key}」太长（{len(item)} 字），请控制在 {MAX_VALUE} 字以内", key)
+        result[key] = item
+    return result
+
+
+def style_field(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in STYLES:
+        raise ApiError(400, "invalid_input", f"编号样式只能是 {'、'.join(STYLES)} 之一", "style")
+    return value
+
+
+def _slot_list(value: Any, field: str) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_LIST:
+        raise ApiError(400, "invalid_input", f"「{field}」应为最多 {MAX_LIST} 个部分名称的列表，如 [\"要点3\"]", field)
+    for item in value:
+        if not isinstance(item, str) or len(item) > MAX_QUERY:
+            raise ApiError(400, "invalid_input", f"「{field}」中的每一项应为部分名称，如 要点2", field)
+    return value
+
+
+def _choices(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) > MAX_LIST:
+        raise ApiError(400, "invalid_input", "「choices」应为 {部分: 段落编号} 对象，如 {\"要点1\": \"动员会-要点1-2\"}", "choices")
+    for slot, section_id in value.items():
+        if not isinstance(section_id, str) or len(section_id) > MAX_ID:
+            raise ApiError(400, "invalid_input", f"「choices」中「{slot[:20]}」的值应为段落编号", f"choices.{slot[:20]}")
+    return value
+
+
+def _query(name: str, limit: int) -> str | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return None
+    if len(value) > limit:
+        raise ApiError(400, "invalid_input", f"查询参数「{name}」太长，最多 {limit} 字", name)
+    return value
+
+
+def known_meeting(library: Library, meeting: str | None) -> str | None:
+    if meeting is not None and meeting not in library.meetings:
+        raise ApiError(400, "invalid_input", f"没有会议类型「{meeting}」，可选：{'、'.join(library.meetings)}", "meeting")
+    return meeting
+
+
+def the_library() -> Library:
+    library = g.get("library")
+    if library is None:
+        raise ApiError(503, "library_unavailable", get_store(current_app).summary())
+    return library
+
+
+# ---------------------------------------------------------------------------------------------
+# Endpoints
+
+
+@bp.get("/health")
+def health():
+    store = get_store(current_app)
+    body = store.health()
+    library = g.get("library")
+    if library is not None:  # the library this request saw (a reload may have happened since)
+        body.update(library_id=library.id, sections=len(library.sections), meetings=len(library.meetings),
+                    loaded_at=library.loaded_at.isoformat(timespec="seconds"))
+    response = jsonify(body)
+    if body["status"] == "unavailable":
+        response.status_code = 503
+    return response
+
+
+# Blueprints that add endpoints (the VBA bridge) register a function returning their path items.
+OPENAPI_EXTENSIONS = "biaotai_openapi_paths"
+
+
+@bp.get("/openapi.json")
+def openapi():
+    token_required = bool(current_app.config.get("TOKEN"))
+    document = build_openapi(g.get("library"), token_required=token_required)
+    for paths in current_app.extensions.get(OPENAPI_EXTENSIONS, []):
+        document["paths"].update(paths(token_required=token_required))
+    return jsonify(document)
+
+
+@bp.get("/meetings")
+def meetings():
+    library = the_library()
+    return jsonify({
+        "library_id": library.id,
+        "styles": list(STYLES),
+        "meetings": [{
+            "id": m.id, "name": m.name, "title": m.title, "note": m.note, "default_style": m.default_style,
+            "slots": [{"slot": slot, "kind": slot_kind(slot), "sections": len(library.sections_for(m.id, slot))}
+                      for slot in m.slots],
+        } for m in library.meetings.values()],
+    })
+
+
+@bp.get("/variables")
+def variables():
+    library = the_library()
+    meeting = known_meeting(library, _query("meeting", MAX_QUERY))
+    return jsonify({
+        "library_id": library.id,
+        "meeting": meeting,
+        "variables": variable_schema(library, meeting),
+        "unit_types": {name: dict(values) for name, values in library.unit_types.items()},
+    })
+
+
+def _search_index(library: Library) -> list[tuple[Section, str]]:
+    return [(s, "\n".join((s.heading, s.body, *s.tags)).casefold())
+            for s in library.sections.values() if s.enabled]
+
+
+def preview(body: str) -> str:
+    text = " ".join(line.strip() for line in body.split("\n") if line.strip())
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
+
+
+@bp.get("/sections")
+def sections():
+    library = the_library()
+    meeting = known_meeting(library, _query("meeting", MAX_QUERY))
+    slot = _query("slot", MAX_QUERY)
+    if slot is not None and slot not in SLOT_CHOICES:
+        raise ApiError(400, "invalid_input", f"没有「{slot}」这一部分，可选：{'、'.join(SLOT_CHOICES)}", "slot")
+    q = _query("q", MAX_QUERY)
+    limit_text = request.args.get("limit")
+    limit = DEFAULT_LIMIT
+    if limit_text is not None:
+        if not re.fullmatch(r"\d{1,6}", limit_text):
+            raise ApiError(400, "invalid_input", f"「limit」应为 1 到 {MAX_LIMIT} 之间的整数", "limit")
+        limit = integer_field(int(limit_text), "limit", 1, MAX_LIMIT)
+    needle = q.strip().casefold() if q else ""
+    index = get_store(current_app).derived(library, "search", _search_index)
+    found = [s for s, haystack in index
+             if (meeting is None or s.serves(meeting)) and (slot is None or s.slot == slot)
+             and (not needle or needle in haystack)]
+    return jsonify({
+        "library_id": library.id,
+        "total": len(found),
+        "sections": [{
+            "id": s.id, "slot": s.slot, "meetings": list(s.meetings), "heading": s.heading,
+            "preview": preview(s.body), "tags": list(s.tags), "unit_types": list(s.unit_types),
+        } for s in found[:limit]],
+    })
+
+
+@bp.post("/sections/<path:section_id>/render")
+def render_section(section_id: str):
+    library = the_library()
+    body = json_body({"variables", "style", "number", "meeting"})
+    if section_id not in library.sections:
+        raise ApiError(404, "not_found", f"没有编号为「{section_id}」的段落", "id")
+    given = variables_field(body.get("variables"))
+    style = style_field(body.get("style"))
+    number = integer_field(body.get("number"), "number", 1, 99)
+    meeting = text_field(body.get("meeting"), "meeting", MAX_QUERY)
+    if meeting is not None:
+        known_meeting(library, meeting)
+    part, warnings = render_part(library, section_id, given, style=style, number=number, meeting_id=meeting)
+    data = render_part_docx(part, current_app.config["TEMPLATES"])
+    result = part.to_dict()
+    result.update(style=part.style, warnings=[w.to_dict() for w in warnings], library_id=library.id,
+                  docx_base64=base64.b64encode(data).decode("ascii"))
+    return jsonify(result)
+
+
+SPEECH_FIELDS = {"meeting", "variables", "style", "seed", "choices", "omit", "order"}
+
+
+def _compose_from_body():
+    library = the_library()
+    body = json_body(SPEECH_FIELDS)
+    meeting = text_field(body.get("meeting"), "meeting", MAX_QUERY, required=True)
+    known_meeting(library, meeting)
+    return compose_speech(
+        library, meeting, variables_field(body.get("variables")), style=style_field(body.get("style")),
+        seed=integer_field(body.get("seed"), "seed", -MAX_SEED, MAX_SEED), choices=_choices(body.get("choices")),
+        omit=_slot_list(body.get("omit"), "omit") or (), order=_slot_list(body.get("order"), "order") or None)
+
+
+@bp.post("/speech")
+def speech():
+    return jsonify(_compose_from_body().to_dict())
+
+
+_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def attachment_header(title: str, fallback: str = "speech.docx") -> str:
+    """Content-Disposition with an ASCII fallback and the Chinese name per RFC 5987/6266."""
+    name = _UNSAFE_FILENAME.sub("", title).strip(" .")[:80] or "表态发言"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name + '.docx', safe='')}"
+
+
+@bp.post("/speech.docx")
+def speech_docx():
+    composed = _compose_from_body()
+    data = render_speech_docx(composed, current_app.config["TEMPLATES"])
+    response = Response(data, mimetype=DOCX_MIMETYPE)
+    response.headers["Content-Disposition"] = attachment_header(composed.title)
+    return response
+
+
+@bp.post("/lint")
+def lint():
+    library = the_library()
+    body = json_body({"text"})
+    text = text_field(body.get("text"), "text", MAX_LINT_TEXT, required=False)
+    if text is None:
+        raise ApiError(400, "invalid_input", "缺少「text」", "text")
+    matcher = compile_rules(library.rules)
+    return jsonify({
+        "library_id": library.id,
+        "warnings": [p.to_dict() for p in lint_text(text, matcher)],
+        "hits": [hit.to_dict() for hit in find_outdated(text, matcher)],
+    })
+
+
+@bp.get("/library/check")
+def library_check():
+    return jsonify(get_store(current_app).check())
+
+
+# ---------------------------------------------------------------------------------------------
+# Around every request: the library, the token, CORS, the access log, errors as JSON
+
+
+@bp.before_request
+def _before_api():
+    preflight = _preflight()
+    if preflight is not None:
+        return preflight
+    check_token()
+    g.library = get_store(current_app).current()
+    return None
+
+
+def _own_origin() -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def origin_allowed(origin: str | None) -> bool:
+    if not origin:
+        return False
+    return origin == _own_origin() or origin in current_app.config.get("ALLOWED_ORIGINS", ())
+
+
+def _preflight() -> Response | None:
+    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+        return None
+    origin = request.headers.get("Origin")
+    if not origin_allowed(origin):
+        raise ApiError(403, "forbidden_origin", "不允许其他网站调用本服务（跨域请求被拒绝）")
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization, X-Biaotai-Token"
+    response.headers["Access-Control-Max-Age"] = "600"
+    response.headers["Vary"] = "Origin"
+    return response
+
+
+def check_token() -> None:
+    token = current_app.config.get("TOKEN")
+    if not token or request.endpoint in OPEN_ENDPOINTS:
+        return
+    given = request.headers.get("X-Biaotai-Token", "")
+    auth = request.headers.get("Authorization", "")
+    if not given and auth[:7].lower() == "bearer ":
+        given = auth[7:].strip()
+    try:
+        given_bytes = given.encode("latin-1")  # WSGI hands header bytes over as latin-1 text
+    except UnicodeEncodeError:
+        given_bytes = given.encode("utf-8")
+    if not hmac.compare_digest(given_bytes, str(token).encode("utf-8")):
+        message = ("需要访问令牌：请在请求头 Authorization: Bearer <令牌> 或 X-Biaotai-Token 中提供"
+                   if not given else "访问令牌不正确")
+        raise ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="biaotai"'})
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if origin and origin_allowed(origin) and "Access-Control-Allow-Origin" not in response.headers:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "Content-Disposition, X-Biaotai-Library"
+        response.vary.add("Origin")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    library = g.get("library")
+    if library is not None:
+        response.headers["X-Biaotai-Library"] = library.id
+    started = g.get("started")
+    entry = {
+        "method": request.method, "path": request.path, "status": response.status_code,
+        "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        "library_id": library.id if library is not None else None,
+    }
+    access_log.info("request", extra={"fields": entry})
+    return response
+
+
+def _handle_api_error(exc: ApiError) -> Response:
+    response = error_response(exc.status, exc.code, exc.message, exc.field, exc.problems)
+    response.headers.update(exc.headers)
+    return response
+
+
+def _handle_input_error(exc: InputError) -> Response:
+    errors = [p for p in exc.problems if p.is_error] or exc.problems
+    first = errors[0]
+    return error_response(400, "invalid_input", first.message, first.field, list(exc.problems))
+
+
+def _handle_library_error(exc: LibraryError) -> Response:
+    first = next((p for p in exc.problems if p.is_error), exc.problems[0] if exc.problems else None)
+    log.warning("段落库内容无法生成：%s", first)
+    message = f"段落库中的内容无法使用，请联系段落库编辑人员：{first}" if first else "段落库中的内容无法使用"
+    return error_response(409, "library_error", message, None, list(exc.problems))
+
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", "请求有误"),
+    404: ("not_found", "没有这个地址"),
+    405: ("method_not_allowed", "不支持这种请求方法"),
+    413: ("too_large", "请求体太大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+}
+
+
+def _handle_http(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    if status >= 500:
+        return _handle_unexpected(exc)
+    code, message = _HTTP_MESSAGES.get(status, ("http_error", "请求无法处理"))
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        message = f"请求体太大，最多 {limit // 1024} KB"
+    elif isinstance(exc, MethodNotAllowed):
+        message = f"「{request.path}」不支持 {request.method} 请求，可用：{'、'.join(exc.valid_methods or [])}"
+    elif status == 404:
+        message = f"没有这个地址：{request.path}"
+    response = error_response(status, code, message)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _handle_unexpected(exc: BaseException) -> Response:
+    original = getattr(exc, "original_exception", None) or exc
+    log.error("未处理的错误：%s %s", request.method, request.path, exc_info=original)
+    return error_response(500, "internal", INTERNAL_MESSAGE)
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and the hooks that make every answer of the app JSON."""
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.register_blueprint(bp)
+    app.before_request(_start_timer)
+    app.after_request(_finish)
+    handlers: list[tuple[Any, Callable]] = [
+        (ApiError, _handle_api_error), (InputError, _handle_input_error),
+        (LibraryError, _handle_library_error), (HTTPException, _handle_http), (Exception, _handle_unexpected),
+    ]
+    for kind, handler in handlers:
+        app.register_error_handler(kind, handler)

@@ -1,0 +1,289 @@
+"""The OpenAPI 3.0 description of the JSON API, as a Python dict (served at /api/openapi.json).
+
+It must stay truthful: tests/test_openapi.py runs schemathesis against the app with it. Limits
+are the ones api.py enforces; examples come from the library in use, when there is one.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .numbering import STYLES
+from .workbook import SLOT_CHOICES
+
+API_VERSION = "1.0.0"
+# The limits api.py enforces (one place for both).
+MAX_VALUE = 500  # characters per variable value
+MAX_VARIABLES = 50
+MAX_QUERY = 100  # q, meeting, slot names
+MAX_ID = 200  # section ids
+MAX_LIST = 20  # omit, order, choices
+MAX_LINT_TEXT = 200_000
+MAX_SEED = 2**53  # what JavaScript can hold exactly
+MAX_LIMIT = 5000
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _obj(properties: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    schema.update(extra)
+    return schema
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+STRINGS = {"type": "array", "items": STRING}
+TIME = _nullable({"type": "string", "format": "date-time"})
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _obj({
+        "error": _obj({
+            "code": {"type": "string", "description": "机器可读的错误代码",
+                     "enum": ["invalid_input", "invalid_json", "unsupported_media_type", "not_found",
+                              "method_not_allowed", "too_large", "unauthorized", "forbidden_origin",
+                              "library_error", "library_unavailable", "bad_request", "http_error", "internal"]},
+            "message": {"type": "string", "description": "中文说明"},
+            "field": _nullable({"type": "string", "description": "出错的字段（变量出错时为变量的键）"}),
+            "problems": {"type": "array", "items": _ref("Problem")},
+        }, ["code", "message", "field"]),
+    }, ["error"]),
+    "Problem": _obj({
+        "message": STRING,
+        "severity": {"type": "string", "enum": ["error", "warning"]},
+        "sheet": STRING, "row": INTEGER, "column": STRING, "field": STRING,
+        "text": {"type": "string", "description": "带位置的完整中文说明"},
+    }, ["message", "severity", "text"]),
+    "Editing": _obj({
+        "locked": BOOLEAN, "lock_file": _nullable(STRING), "since": TIME, "message": _nullable(STRING),
+    }, ["locked", "lock_file", "since", "message"]),
+    "Health": _obj({
+        "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"]},
+        "message": STRING,
+        "library_id": _nullable(STRING),
+        "sections": INTEGER, "meetings": INTEGER,
+        "loaded_at": TIME,
+        "path": STRING, "file_id": _nullable(STRING),
+        "checked_at": TIME,
+        "since": {**TIME, "description": "磁盘上的段落库从何时起有错误"},
+        "errors": {"type": "array", "items": _ref("Problem")},
+        "editing": _ref("Editing"),
+    }, ["status", "message", "library_id", "sections", "meetings", "loaded_at", "since", "errors", "editing"]),
+    "LibraryCheck": _obj({
+        "path": STRING, "ok": BOOLEAN, "file_id": _nullable(STRING), "serving_library_id": _nullable(STRING),
+        "errors": INTEGER, "warnings": INTEGER,
+        "problems": {"type": "array", "items": _ref("Problem")},
+        "checked_at": TIME, "since": TIME, "message": STRING, "editing": _ref("Editing"),
+    }, ["path", "ok", "file_id", "serving_library_id", "errors", "warnings", "problems", "since", "message"]),
+    "Meetings": _obj({
+        "library_id": STRING,
+        "styles": {"type": "array", "items": {"type": "string", "enum": list(STYLES)}},
+        "meetings": {"type": "array", "items": _obj({
+            "id": STRING, "name": STRING, "title": STRING, "note": STRING,
+            "default_style": {"type": "string", "enum": list(STYLES)},
+            "slots": {"type": "array", "items": _obj({
+                "slot": STRING, "kind": STRING, "sections": INTEGER}, ["slot", "kind", "sections"])},
+        }, ["id", "name", "title", "default_style", "slots"])},
+    }, ["library_id", "styles", "meetings"]),
+    "VariableSpec": _obj({
+        "key": STRING, "label": STRING, "help": STRING, "example": STRING, "required": BOOLEAN,
+        "choices": STRINGS, "derived": BOOLEAN, "meetings": STRINGS,
+    }, ["key", "label", "help", "example", "required", "choices", "derived", "meetings"]),
+    "VariablesResponse": _obj({
+        "library_id": STRING, "meeting": _nullable(STRING),
+        "variables": {"type": "array", "items": _ref("VariableSpec")},
+        "unit_types": {"type": "object", "description": "每种单位类型推导出的称谓（自称、全体……）",
+                       "additionalProperties": {"type": "object", "additionalProperties": STRING}},
+    }, ["library_id", "meeting", "variables", "unit_types"]),
+    "SectionItem": _obj({
+        "id": STRING, "slot": STRING,
+        "meetings": {**STRINGS, "description": "适用的会议类型；空列表表示通用"},
+        "heading": STRING, "preview": {"type": "string", "description": "正文的前约 80 个字，{{ 变量 }} 原样保留"},
+        "tags": STRINGS, "unit_types": STRINGS,
+    }, ["id", "slot", "meetings", "heading", "preview", "tags", "unit_types"]),
+    "Sections": _obj({
+        "library_id": STRING, "total": INTEGER,
+        "sections": {"type": "array", "items": _ref("SectionItem")},
+    }, ["library_id", "total", "sections"]),
+    "Variables": {
+        "type": "object", "maxProperties": MAX_VARIABLES, "description": "变量的键（中文）与值；不认识的键会被忽略并给出提示",
+        "additionalProperties": _nullable({"type": "string", "maxLength": MAX_VALUE}),
+    },
+    "Style": _nullable({"type": "string", "enum": list(STYLES), "description": "编号样式；不给时用会议类型的默认样式"}),
+    "RenderRequest": _obj({
+        "variables": _ref("Variables"),
+        "style": _ref("Style"),
+        "number": _nullable({"type": "integer", "minimum": 1, "maximum": 99, "description": "要点的序号"}),
+        "meeting": _nullable({"type": "string", "maxLength": MAX_QUERY}),
+    }, additionalProperties=False),
+    "Block": _obj({"kind": STRING, "lead": STRING, "text": STRING}, ["kind", "lead", "text"]),
+    "Part": _obj({
+        "slot": STRING, "kind": STRING, "section_id": STRING, "heading": STRING,
+        "number": _nullable(INTEGER), "paragraphs": STRINGS,
+        "blocks": {"type": "array", "items": _ref("Block")}, "text": STRING,
+    }, ["slot", "kind", "section_id", "heading", "number", "paragraphs", "blocks", "text"]),
+    "RenderedPart": {"allOf": [_ref("Part"), _obj({
+        "style": {"type": "string", "enum": list(STYLES)},
+        "warnings": {"type": "array", "items": _ref("Problem")},
+        "library_id": STRING,
+        "docx_base64": {"type": "string", "format": "byte",
+                        "description": "section.docx 填好后的 base64，供 Word 的 insertFileFromBase64 使用"},
+    }, ["style", "warnings", "library_id", "docx_base64"])]},
+    "SpeechRequest": _obj({
+        "meeting": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY, "pattern": r"\S"},
+        "variables": _ref("Variables"),
+        "style": _ref("Style"),
+        "seed": _nullable({"type": "integer", "minimum": -MAX_SEED, "maximum": MAX_SEED,
+                           "description": "各部分随机选择段落的种子；不给时取第一个段落"}),
+        "choices": _nullable({"type": "object", "maxProperties": MAX_LIST, "description": "{部分: 段落编号}",
+                              "additionalProperties": {"type": "string", "maxLength": MAX_ID}}),
+        "omit": _nullable({"type": "array", "maxItems": MAX_LIST, "items": {"type": "string", "maxLength": MAX_QUERY}}),
+        "order": _nullable({"type": "array", "maxItems": MAX_LIST, "items": {"type": "string", "maxLength": MAX_QUERY}}),
+    }, ["meeting"], additionalProperties=False),
+    "Speech": _obj({
+        "meeting": STRING, "title": STRING, "speaker_line": STRING,
+        "style": {"type": "string", "enum": list(STYLES)},
+        "parts": {"type": "array", "items": _ref("Part")},
+        "text": STRING, "characters": INTEGER, "minutes": {"type": "number"},
+        "warnings": {"type": "array", "items": _ref("Problem")}, "library_id": STRING,
+    }, ["meeting", "title", "speaker_line", "style", "parts", "text", "characters", "minutes", "warnings", "library_id"]),
+    "LintRequest": _obj({"text": {"type": "string", "maxLength": MAX_LINT_TEXT}}, ["text"], additionalProperties=False),
+    "LintHit": _obj({"found": STRING, "start": INTEGER, "end": INTEGER, "why": STRING, "suggestion": STRING,
+                     "message": STRING}, ["found", "start", "end", "why", "suggestion", "message"]),
+    "LintResponse": _obj({
+        "library_id": STRING,
+        "warnings": {"type": "array", "items": _ref("Problem")},
+        "hits": {"type": "array", "items": _ref("LintHit")},
+    }, ["library_id", "warnings", "hits"]),
+}
+
+_ERRORS = {
+    400: "请求有误（字段类型、长度、不认识的会议类型/部分/编号样式、缺少必填变量……），field 指出是哪一项",
+    401: "设置了访问令牌（BIAOTAI_TOKEN），但请求没有带或带错了",
+    403: "来自其他网站的跨域预检请求",
+    404: "没有这个段落（路径中的编号）",
+    409: "段落库中的内容无法生成文字（如模板在生成时出错）",
+    413: "请求体太大",
+    415: "请求体不是 JSON",
+    503: "段落库不可用（启动时就无法加载，且没有上一版可用的段落库）",
+}
+
+
+def _error(status: int) -> dict[str, Any]:
+    return {"description": _ERRORS[status], "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): _error(s) for s in statuses}
+
+
+def _query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "string", **schema}}
+
+
+def _body(schema: str, example: dict[str, Any] | None = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": _ref(schema)}
+    if example is not None:
+        media["example"] = example
+    return {"required": True, "content": {"application/json": media}}
+
+
+def build_openapi(library=None, token_required: bool = False) -> dict[str, Any]:
+    """The document; `library` (optional) only supplies examples; the token is declared only
+    when the service is configured with one (the document says what the service does)."""
+    speech_example = render_example = section_example = None
+    if library is not None and library.meetings:
+        from .variables import example_values
+        meeting = next(iter(library.meetings))
+        values = example_values(library, meeting)
+        speech_example = {"meeting": meeting, "variables": values, "style": None, "seed": 1}
+        section = next((s for s in library.sections.values() if s.enabled and s.serves(meeting)), None)
+        if section is not None:
+            section_example = section.id
+            render_example = {"variables": values, "style": STYLES[0], "number": 1}
+    section_param: dict[str, Any] = {"name": "id", "in": "path", "required": True, "description": "段落编号",
+                                     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID}}
+    if section_example:
+        section_param["example"] = section_example
+    auth = [{"bearer": []}, {"token": []}] if token_required else []
+    speech_body = _body("SpeechRequest", speech_example)
+    paths = {
+        "/api/health": {"get": {
+            "operationId": "health", "summary": "服务与段落库的状态", "security": [],
+            "responses": {"200": _json("Health", "段落库正常（ok）或磁盘上的文件有错误但仍用上一版服务（degraded）"),
+                          "503": _json("Health", "没有可用的段落库（unavailable），message 说明原因")}}},
+        "/api/meetings": {"get": {
+            "operationId": "meetings", "summary": "会议类型及其部分", "security": auth,
+            "responses": {"200": _json("Meetings", "会议类型列表"), **_errors(401, 503)}}},
+        "/api/variables": {"get": {
+            "operationId": "variables", "summary": "表单需要的变量", "security": auth,
+            "parameters": [_query("meeting", "会议类型；不给时列出全部变量", maxLength=MAX_QUERY)],
+            "responses": {"200": _json("VariablesResponse", "变量说明"), **_errors(400, 401, 503)}}},
+        "/api/sections": {"get": {
+            "operationId": "sections", "summary": "查找段落（小标题、正文、标签中不区分大小写地查找）",
+            "security": auth,
+            "parameters": [
+                _query("meeting", "只列出适用于该会议类型的段落", maxLength=MAX_QUERY),
+                _query("slot", "只列出该部分的段落（空：不限）", enum=["", *SLOT_CHOICES]),
+                _query("q", "要查找的文字", maxLength=MAX_QUERY),
+                {"name": "limit", "in": "query", "required": False, "description": "最多返回多少个（默认 500）",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}},
+            ],
+            "responses": {"200": _json("Sections", "找到的段落（启用的）"), **_errors(400, 401, 503)}}},
+        "/api/sections/{id}/render": {"post": {
+            "operationId": "renderSection", "summary": "把一个段落生成为可插入 Word 的片段（按要求编号）",
+            "security": auth, "parameters": [section_param],
+            "requestBody": _body("RenderRequest", render_example),
+            "responses": {"200": _json("RenderedPart", "生成的段落"), **_errors(400, 401, 404, 409, 413, 415, 503)}}},
+        "/api/speech": {"post": {
+            "operationId": "speech", "summary": "组成整篇表态发言（JSON）", "security": auth,
+            "requestBody": speech_body,
+            "responses": {"200": _json("Speech", "整篇发言"), **_errors(400, 401, 409, 413, 415, 503)}}},
+        "/api/speech.docx": {"post": {
+            "operationId": "speechDocx", "summary": "组成整篇表态发言并下载 Word 文档", "security": auth,
+            "requestBody": speech_body,
+            "responses": {"200": {
+                "description": "Word 文档；文件名为发言标题（RFC 5987 filename*）",
+                "headers": {"Content-Disposition": {"required": True, "schema": {"type": "string"}}},
+                "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}}},
+                **_errors(400, 401, 409, 413, 415, 503)}}},
+        "/api/lint": {"post": {
+            "operationId": "lint", "summary": "用「提法」规则检查一段文字", "security": auth,
+            "requestBody": _body("LintRequest", {"text": "党的十九大以来，我们……"}),
+            "responses": {"200": _json("LintResponse", "过时提法"), **_errors(400, 401, 413, 415, 503)}}},
+        "/api/library/check": {"get": {
+            "operationId": "libraryCheck", "summary": "磁盘上段落库文件的全部问题（与 biaotai check 相同）",
+            "security": auth,
+            "responses": {"200": _json("LibraryCheck", "检查结果"), **_errors(401)}}},
+        "/api/openapi.json": {"get": {
+            "operationId": "openapi", "summary": "本文档", "security": [],
+            "responses": {"200": {"description": "OpenAPI 3.0 文档",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "表态发言助手 API", "version": API_VERSION,
+                 "description": "段落库、组稿与 Word 文档生成。所有错误为 {\"error\": {\"code\", \"message\", \"field\"}}。"},
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "设置了 BIAOTAI_TOKEN 时需要"},
+                "token": {"type": "apiKey", "in": "header", "name": "X-Biaotai-Token"},
+            },
+        },
+    }
