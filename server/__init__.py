@@ -23,6 +23,8 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     from flask import Flask
 
     from . import api
+    from .bridge import bp as bridge_bp
+    from .bridge import openapi_paths as bridge_openapi_paths
     from .config import default_library_path, default_templates_dir
     from .store import LibraryStore
 
@@ -50,6 +52,8 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
 
     LibraryStore(app)
     api.init_app(app)
+    app.register_blueprint(bridge_bp)
+    app.extensions.setdefault(api.OPENAPI_EXTENSIONS, []).append(bridge_openapi_paths)
     return app
 
 

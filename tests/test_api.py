@@ -208,7 +208,11 @@ def test_openapi_document(client):
     assert doc["openapi"].startswith("3.0")
     assert set(doc["paths"]) == {"/api/health", "/api/meetings", "/api/variables", "/api/sections",
                                  "/api/sections/{id}/render", "/api/speech", "/api/speech.docx", "/api/lint",
-                                 "/api/library/check", "/api/openapi.json"}
+                                 "/api/library/check", "/api/openapi.json",
+                                 # the VBA bridge's additions (server/bridge.py)
+                                 "/bridge.bas", "/api/bridge/meetings.tsv", "/api/bridge/styles.tsv",
+                                 "/api/bridge/slots.tsv", "/api/bridge/variables.tsv", "/api/bridge/sections.tsv",
+                                 "/api/bridge/section.docx", "/api/bridge/speech.docx", "/api/bridge/lint.tsv"}
 
 
 def test_json_is_utf8_not_escaped(client):
