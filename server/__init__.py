@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     from flask import Flask
 
     from . import api
+    from .addin import bp as addin_bp
     from .bridge import bp as bridge_bp
     from .bridge import openapi_paths as bridge_openapi_paths
     from .config import default_library_path, default_templates_dir
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     api.init_app(app)
     app.register_blueprint(bridge_bp)
     app.extensions.setdefault(api.OPENAPI_EXTENSIONS, []).append(bridge_openapi_paths)
+    app.register_blueprint(addin_bp)
     return app
 
 

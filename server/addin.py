@@ -1,0 +1,116 @@
+"""The Word add-in's files: the manifest an administrator downloads, the task pane and its icons.
+
+The manifest in addin_manifest/manifest.xml is a working manifest for the default local service
+(https://localhost:8443). /manifest.xml serves it with that address replaced by the address the
+request came to, so whoever downloads it from their server gets a manifest pointing at that server.
+
+The task pane is plain files under static/taskpane/. The page names Microsoft's office.js by its
+CDN address; where a network mirrors it, config OFFICE_JS_URL (or the environment variable
+BIAOTAI_OFFICE_JS_URL) names the mirror and the page is served with that address instead.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, current_app, request, send_from_directory
+from markupsafe import escape as html_escape
+
+from .api import error_response
+from .config import PROJECT_ROOT
+
+bp = Blueprint("addin", __name__)
+
+DEFAULT_OFFICE_JS_URL = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
+MANIFEST_PATH = PROJECT_ROOT / "addin_manifest" / "manifest.xml"
+MANIFEST_BASE_URL = "https://localhost:8443"  # the address written in the file, replaced when served
+STATIC = Path(__file__).resolve().parent / "static"
+TASKPANE_DIR = STATIC / "taskpane"
+ICONS_DIR = STATIC / "icons"
+PANE_ASSETS = ("taskpane.js", "taskpane.css")
+# scheme://host[:port] as a browser sends it: host names, IPv4 and bracketed IPv6 only.
+_BASE_URL = re.compile(r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
+                       r"(?:/[A-Za-z0-9._~/-]*)?$")
+
+
+@bp.record_once
+def _defaults(state) -> None:
+    config = state.app.config
+    config.setdefault("OFFICE_JS_URL", os.environ.get("BIAOTAI_OFFICE_JS_URL") or DEFAULT_OFFICE_JS_URL)
+    config.setdefault("PUBLIC_URL", os.environ.get("BIAOTAI_PUBLIC_URL") or None)
+
+
+def base_url() -> str | None:
+    """The service's own address as the client sees it (or config PUBLIC_URL behind a proxy)."""
+    configured = current_app.config.get("PUBLIC_URL")
+    url = (configured or f"{request.scheme}://{request.host}").rstrip("/")
+    return url if _BASE_URL.match(url) else None
+
+
+HTTP_WARNING = ("<!-- 注意：这份清单中的地址是 http://。Word 只从 HTTPS 加载加载项，请用 https:// 地址访问服务"
+                "（运行 biaotai serve 时不要用 insecure-http 选项），再下载清单。 -->\n")
+
+
+def manifest_text(url: str) -> str:
+    """The manifest with every address pointing at `url` (scheme://host[:port], no trailing slash)."""
+    text = MANIFEST_PATH.read_text(encoding="utf-8").replace(MANIFEST_BASE_URL, escape(url, {'"': "&quot;"}))
+    if url.startswith("http://"):
+        declaration, _, rest = text.partition("\n")
+        text = declaration + "\n" + HTTP_WARNING + rest
+    return text
+
+
+@bp.get("/manifest.xml")
+def manifest():
+    url = base_url()
+    if url is None:
+        return error_response(400, "invalid_host", "无法由请求的地址生成清单：请用服务器的主机名或 IP 地址访问，"
+                              "或在配置中用 PUBLIC_URL 写明服务地址（如 https://biaotai.example.gov.cn:8443）")
+    response = Response(manifest_text(url), mimetype="application/xml")
+    response.headers["Content-Disposition"] = 'attachment; filename="biaotai-manifest.xml"'
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@lru_cache(maxsize=8)
+def _version(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def asset_version(name: str) -> str:
+    path = TASKPANE_DIR / name
+    return _version(path, path.stat().st_mtime_ns)
+
+
+def taskpane_html(office_js_url: str) -> str:
+    """taskpane.html with the configured office.js and versioned asset links (Office caches hard)."""
+    html = (TASKPANE_DIR / "taskpane.html").read_text(encoding="utf-8")
+    html = html.replace(f'src="{DEFAULT_OFFICE_JS_URL}"', f'src="{html_escape(office_js_url)}"')
+    for name in PANE_ASSETS:
+        html = html.replace(f'"{name}"', f'"{name}?v={asset_version(name)}"')
+    return html
+
+
+@bp.get("/taskpane/")
+def taskpane():
+    response = Response(taskpane_html(current_app.config["OFFICE_JS_URL"]), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/taskpane/<name>")
+def taskpane_asset(name: str):
+    if name == "taskpane.html":
+        return taskpane()
+    response = send_from_directory(TASKPANE_DIR, name, max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/icons/<name>")
+def icon(name: str):
+    return send_from_directory(ICONS_DIR, name, max_age=86400)
