@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import time
+from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
@@ -23,8 +24,8 @@ from .compose import compose_speech, render_part, slot_kind
 from .library import Library, Section
 from .lint import compile_rules, find_outdated, lint_text
 from .numbering import STYLES
-from .openapi import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED, MAX_VALUE, MAX_VARIABLES,
-                      build_openapi)
+from .openapi import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED, MAX_UPLOAD, MAX_UPLOAD_FILES,
+                      MAX_VALUE, MAX_VARIABLES, build_openapi)
 from .problems import InputError, LibraryError, Problem
 from .render import render_part_docx, render_speech_docx
 from .store import get_store
@@ -369,6 +370,37 @@ def lint():
         "warnings": [p.to_dict() for p in lint_text(text, matcher)],
         "hits": [hit.to_dict() for hit in find_outdated(text, matcher)],
     })
+
+
+@bp.post("/library/import")
+def library_import():
+    """Old speeches uploaded as files -> draft rows (a dry run unless dry_run=0), as `biaotai import`."""
+    from .importer import ImportFailed, import_documents
+    request.max_content_length = current_app.config.get("MAX_UPLOAD", MAX_UPLOAD)
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "请以 multipart/form-data 上传文件，字段名为 files", "files")
+    for name in list(request.form) + list(request.files):
+        if name not in ("files", "dry_run"):
+            raise ApiError(400, "invalid_input", f"不认识的字段「{name[:40]}」，可用的字段：files、dry_run", name[:40])
+    uploads = request.files.getlist("files")
+    if not uploads:
+        raise ApiError(400, "invalid_input", "请至少上传一个 .txt 或 .docx 文件（字段名 files）", "files")
+    if len(uploads) > MAX_UPLOAD_FILES:
+        raise ApiError(400, "invalid_input", f"一次最多导入 {MAX_UPLOAD_FILES} 个文件", "files")
+    dry_run = request.form.get("dry_run", "1")
+    if dry_run not in ("0", "1"):
+        raise ApiError(400, "invalid_input", "dry_run 只能是 1（只预览，默认）或 0（写入段落库）", "dry_run")
+    documents = [(Path(upload.filename or "未命名.txt").name[:MAX_ID], upload.read()) for upload in uploads]
+    library_path = get_store(current_app).path
+    try:
+        summary = import_documents(documents, library_path, dry_run=dry_run == "1")
+    except ImportFailed as exc:
+        raise ApiError(400, "import_failed", str(exc), "files") from exc
+    result = summary.to_dict()
+    # File names only: the server's folders are none of the client's business.
+    for key in ("library", "written_to", "backup"):
+        result[key] = Path(result[key]).name if result[key] else ""
+    return jsonify(result)
 
 
 @bp.get("/library/check")

@@ -20,6 +20,8 @@ MAX_LIST = 20  # omit, order, choices
 MAX_LINT_TEXT = 200_000
 MAX_SEED = 2**53  # what JavaScript can hold exactly
 MAX_LIMIT = 5000
+MAX_UPLOAD = 5 * 1024 * 1024  # bytes per import request (waitress itself stops at 8x the body limit)
+MAX_UPLOAD_FILES = 20
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -51,7 +53,7 @@ SCHEMAS: dict[str, Any] = {
             "code": {"type": "string", "description": "机器可读的错误代码",
                      "enum": ["invalid_input", "invalid_json", "unsupported_media_type", "not_found",
                               "method_not_allowed", "too_large", "unauthorized", "forbidden_origin",
-                              "library_error", "library_unavailable", "bad_request", "http_error", "internal"]},
+                              "library_error", "library_unavailable", "bad_request", "http_error", "import_failed", "internal"]},
             "message": {"type": "string", "description": "中文说明"},
             "field": _nullable({"type": "string", "description": "出错的字段（变量出错时为变量的键）"}),
             "problems": {"type": "array", "items": _ref("Problem")},
@@ -156,6 +158,16 @@ SCHEMAS: dict[str, Any] = {
         "text": STRING, "characters": INTEGER, "minutes": {"type": "number"},
         "warnings": {"type": "array", "items": _ref("Problem")}, "library_id": STRING,
     }, ["meeting", "title", "speaker_line", "style", "parts", "text", "characters", "minutes", "warnings", "library_id"]),
+    "ImportSummary": _obj({
+        "files": {"type": "array", "items": {"type": "object"}},
+        "rows": {"type": "array", "items": _obj({
+            "id": STRING, "meeting": STRING, "slot": STRING, "heading": STRING, "body": STRING, "source": STRING,
+            "note": STRING}, ["id", "meeting", "slot", "heading", "body", "source", "note"])},
+        "duplicates": {"type": "array", "items": {"type": "object"}},
+        "notes": STRINGS, "dry_run": BOOLEAN, "library": STRING, "written_to": STRING, "backup": STRING,
+        "speeches": INTEGER, "sections": INTEGER, "added": INTEGER,
+        "placeholders_mapped": INTEGER, "placeholders_unmapped": INTEGER,
+    }, ["files", "rows", "duplicates", "notes", "dry_run", "speeches", "sections", "added"]),
     "LintRequest": _obj({"text": {"type": "string", "maxLength": MAX_LINT_TEXT}}, ["text"], additionalProperties=False),
     "LintHit": _obj({"found": STRING, "start": INTEGER, "end": INTEGER, "why": STRING, "suggestion": STRING,
                      "message": STRING}, ["found", "start", "end", "why", "suggestion", "message"]),
@@ -265,6 +277,17 @@ def build_openapi(library=None, token_required: bool = False) -> dict[str, Any]:
             "operationId": "lint", "summary": "用「提法」规则检查一段文字", "security": auth,
             "requestBody": _body("LintRequest", {"text": "党的十九大以来，我们……"}),
             "responses": {"200": _json("LintResponse", "过时提法"), **_errors(400, 401, 413, 415, 503)}}},
+        "/api/library/import": {"post": {
+            "operationId": "libraryImport",
+            "summary": "导入旧发言（.txt/.docx）为待审核段落（启用=否）；默认只预览，dry_run=0 时写入段落库（先备份）",
+            "security": auth,
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "additionalProperties": False, "required": ["files"],
+                "properties": {
+                    "files": {"type": "array", "minItems": 1, "maxItems": MAX_UPLOAD_FILES,
+                              "items": {"type": "string", "format": "binary"}},
+                    "dry_run": {"type": "string", "enum": ["0", "1"]}}}}}},
+            "responses": {"200": _json("ImportSummary", "导入摘要与新增的行"), **_errors(400, 401, 413, 415, 503)}}},
         "/api/library/check": {"get": {
             "operationId": "libraryCheck", "summary": "磁盘上段落库文件的全部问题（与 biaotai check 相同）",
             "security": auth,

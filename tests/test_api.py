@@ -208,7 +208,7 @@ def test_openapi_document(client):
     assert doc["openapi"].startswith("3.0")
     assert set(doc["paths"]) == {"/api/health", "/api/meetings", "/api/variables", "/api/sections",
                                  "/api/sections/{id}/render", "/api/speech", "/api/speech.docx", "/api/lint",
-                                 "/api/library/check", "/api/openapi.json",
+                                 "/api/library/check", "/api/library/import", "/api/openapi.json",
                                  # the VBA bridge's additions (server/bridge.py)
                                  "/bridge.bas", "/api/bridge/meetings.tsv", "/api/bridge/styles.tsv",
                                  "/api/bridge/slots.tsv", "/api/bridge/variables.tsv", "/api/bridge/sections.tsv",
@@ -455,3 +455,44 @@ def test_configuration_from_environment_and_file(tmp_path, monkeypatch, library_
     assert app.config["LIBRARY"] == str(library_path)
     assert app.config["TOKEN"] == "from-env" and app.config["MAX_CONTENT_LENGTH"] == 2048
     assert create_app({"TOKEN": None}).config["TOKEN"] is None
+
+
+OLD_SPEECH = ("在市委第二巡察组巡察市交通运输局党组工作动员会上的表态发言\n各位领导，同志们：\n"
+              "根据市委统一部署，市委第二巡察组今天进驻我局，开展为期两个月的常规巡察。下面，我代表局党组作表态发言。\n"
+              "一是提高思想认识，自觉接受巡察监督。全局上下要把接受巡察作为一次政治体检。\n"
+              "二是全力做好配合，确保巡察顺利开展。我局将如实反映情况，做到随叫随到。\n"
+              "我们将以此次巡察为契机，推动各项工作再上新台阶。谢谢大家！\n")
+
+
+def test_library_import_previews_then_writes(client, library_path):
+    before = library_path.read_bytes()
+    upload = {"files": (io.BytesIO(OLD_SPEECH.encode("gb18030")), "旧发言.txt")}
+    preview = client.post("/api/library/import", data=upload, content_type="multipart/form-data")
+    assert preview.status_code == 200, preview.get_json()
+    summary = preview.get_json()
+    assert summary["dry_run"] is True and summary["speeches"] == 1 and summary["added"] >= 3
+    assert {row["slot"] for row in summary["rows"]} >= {"开场", "要点1", "要点2"}
+    assert all("{{ 自称 }}" not in row["body"] or "我局" not in row["body"] for row in summary["rows"])
+    assert library_path.read_bytes() == before and "/" not in summary["library"]
+    sections_before = client.get("/api/health").get_json()["sections"]
+    written = client.post("/api/library/import", content_type="multipart/form-data",
+                          data={"files": (io.BytesIO(OLD_SPEECH.encode()), "旧发言.txt"), "dry_run": "0"})
+    assert written.status_code == 200 and written.get_json()["backup"].endswith(".xlsx")
+    assert library_path.read_bytes() != before
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "ok" and health["sections"] == sections_before + written.get_json()["added"]
+
+
+def test_library_import_errors_name_the_field(client):
+    def post(data, content_type="multipart/form-data"):
+        response = client.post("/api/library/import", data=data, content_type=content_type)
+        return response.status_code, response.get_json()["error"]
+    assert post({})[0] == 400 and post({})[1]["field"] == "files"
+    status, error = post({"files": (io.BytesIO(b"%PDF-1.4"), "x.pdf")})
+    assert status == 400 and error["code"] == "import_failed" and "x.pdf" in error["message"]
+    status, error = post({"files": (io.BytesIO(b"x"), "a.txt"), "dry_run": "maybe"})
+    assert status == 400 and error["field"] == "dry_run"
+    status, error = post("text=1", "application/x-www-form-urlencoded")
+    assert status == 415
+    big = {"files": (io.BytesIO(b"a" * (6 * 1024 * 1024)), "big.txt")}
+    assert post(big)[0] == 413
