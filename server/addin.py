@@ -11,7 +11,6 @@ BIAOTAI_OFFICE_JS_URL) names the mirror and the page is served with that address
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -39,9 +38,9 @@ _BASE_URL = re.compile(r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|
 
 @bp.record_once
 def _defaults(state) -> None:
-    config = state.app.config
-    config.setdefault("OFFICE_JS_URL", os.environ.get("BIAOTAI_OFFICE_JS_URL") or DEFAULT_OFFICE_JS_URL)
-    config.setdefault("PUBLIC_URL", os.environ.get("BIAOTAI_PUBLIC_URL") or None)
+    # create_app fills both from BIAOTAI_OFFICE_JS_URL / BIAOTAI_PUBLIC_URL; these are the fallbacks.
+    state.app.config.setdefault("OFFICE_JS_URL", DEFAULT_OFFICE_JS_URL)
+    state.app.config.setdefault("PUBLIC_URL", None)
 
 
 def base_url() -> str | None:
