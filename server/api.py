@@ -171,6 +171,14 @@ def _slot_list(value: Any, field: str) -> list[str] | None:
     return value
 
 
+def flag_field(value: Any, field: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ApiError(400, "invalid_input", f"「{field}」应为 true 或 false", field)
+    return value
+
+
 def _choices(value: Any) -> dict[str, str] | None:
     if value is None:
         return None
@@ -303,7 +311,7 @@ def sections():
 @bp.post("/sections/<path:section_id>/render")
 def render_section(section_id: str):
     library = the_library()
-    body = json_body({"variables", "style", "number", "meeting"})
+    body = json_body({"variables", "style", "number", "meeting", "docx"})
     if section_id not in library.sections:
         raise ApiError(404, "not_found", f"没有编号为「{section_id}」的段落", "id")
     given = variables_field(body.get("variables"))
@@ -312,20 +320,23 @@ def render_section(section_id: str):
     meeting = text_field(body.get("meeting"), "meeting", MAX_QUERY)
     if meeting is not None:
         known_meeting(library, meeting)
+    want_docx = flag_field(body.get("docx"), "docx", True)  # previews need only the text
     part, warnings = render_part(library, section_id, given, style=style, number=number, meeting_id=meeting)
-    data = render_part_docx(part, current_app.config["TEMPLATES"])
     result = part.to_dict()
-    result.update(style=part.style, warnings=[w.to_dict() for w in warnings], library_id=library.id,
-                  docx_base64=base64.b64encode(data).decode("ascii"))
+    result.update(style=part.style, warnings=[w.to_dict() for w in warnings], library_id=library.id)
+    if want_docx:
+        data = render_part_docx(part, current_app.config["TEMPLATES"])
+        result["docx_base64"] = base64.b64encode(data).decode("ascii")
     return jsonify(result)
 
 
 SPEECH_FIELDS = {"meeting", "variables", "style", "seed", "choices", "omit", "order"}
 
 
-def _compose_from_body():
+def _compose_from_body(extra: frozenset[str] = frozenset()):
     library = the_library()
-    body = json_body(SPEECH_FIELDS)
+    body = json_body(SPEECH_FIELDS | extra)
+    g.body = body
     meeting = text_field(body.get("meeting"), "meeting", MAX_QUERY, required=True)
     known_meeting(library, meeting)
     return compose_speech(
@@ -336,7 +347,13 @@ def _compose_from_body():
 
 @bp.post("/speech")
 def speech():
-    return jsonify(_compose_from_body().to_dict())
+    composed = _compose_from_body(frozenset({"docx"}))
+    result = composed.to_dict()
+    # The task pane inserts the whole speech with one request: text, warnings and the file together.
+    if flag_field(g.body.get("docx"), "docx", False):
+        data = render_speech_docx(composed, current_app.config["TEMPLATES"])
+        result["docx_base64"] = base64.b64encode(data).decode("ascii")
+    return jsonify(result)
 
 
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')

@@ -126,6 +126,7 @@ SCHEMAS: dict[str, Any] = {
         "style": _ref("Style"),
         "number": _nullable({"type": "integer", "minimum": 1, "maximum": 99, "description": "要点的序号"}),
         "meeting": _nullable({"type": "string", "maxLength": MAX_QUERY}),
+        "docx": _nullable({"type": "boolean", "description": "是否附带 docx_base64（默认 true；预览时可设为 false）"}),
     }, additionalProperties=False),
     "Block": _obj({"kind": STRING, "lead": STRING, "text": STRING}, ["kind", "lead", "text"]),
     "Part": _obj({
@@ -138,8 +139,8 @@ SCHEMAS: dict[str, Any] = {
         "warnings": {"type": "array", "items": _ref("Problem")},
         "library_id": STRING,
         "docx_base64": {"type": "string", "format": "byte",
-                        "description": "section.docx 填好后的 base64，供 Word 的 insertFileFromBase64 使用"},
-    }, ["style", "warnings", "library_id", "docx_base64"])]},
+                        "description": "section.docx 填好后的 base64，供 Word 的 insertFileFromBase64 使用（docx 为 false 时没有）"},
+    }, ["style", "warnings", "library_id"])]},
     "SpeechRequest": _obj({
         "meeting": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY, "pattern": r"\S"},
         "variables": _ref("Variables"),
@@ -157,6 +158,7 @@ SCHEMAS: dict[str, Any] = {
         "parts": {"type": "array", "items": _ref("Part")},
         "text": STRING, "characters": INTEGER, "minutes": {"type": "number"},
         "warnings": {"type": "array", "items": _ref("Problem")}, "library_id": STRING,
+        "docx_base64": {"type": "string", "format": "byte", "description": "请求中 docx 为 true 时：整篇 speech.docx 的 base64"},
     }, ["meeting", "title", "speaker_line", "style", "parts", "text", "characters", "minutes", "warnings", "library_id"]),
     "ImportSummary": _obj({
         "files": {"type": "array", "items": {"type": "object"}},
@@ -177,6 +179,11 @@ SCHEMAS: dict[str, Any] = {
         "hits": {"type": "array", "items": _ref("LintHit")},
     }, ["library_id", "warnings", "hits"]),
 }
+
+# /api/speech takes one field more than /api/speech.docx: whether to attach the file as base64.
+SCHEMAS["SpeechJsonRequest"] = {**SCHEMAS["SpeechRequest"], "properties": {
+    **SCHEMAS["SpeechRequest"]["properties"],
+    "docx": _nullable({"type": "boolean", "description": "为 true 时附带整篇 speech.docx 的 docx_base64（默认 false）"})}}
 
 _ERRORS = {
     400: "请求有误（字段类型、长度、不认识的会议类型/部分/编号样式、缺少必填变量……），field 指出是哪一项",
@@ -263,7 +270,7 @@ def build_openapi(library=None, token_required: bool = False) -> dict[str, Any]:
             "responses": {"200": _json("RenderedPart", "生成的段落"), **_errors(400, 401, 404, 409, 413, 415, 503)}}},
         "/api/speech": {"post": {
             "operationId": "speech", "summary": "组成整篇表态发言（JSON）", "security": auth,
-            "requestBody": speech_body,
+            "requestBody": _body("SpeechJsonRequest", speech_example),
             "responses": {"200": _json("Speech", "整篇发言"), **_errors(400, 401, 409, 413, 415, 503)}}},
         "/api/speech.docx": {"post": {
             "operationId": "speechDocx", "summary": "组成整篇表态发言并下载 Word 文档", "security": auth,

@@ -496,3 +496,18 @@ def test_library_import_errors_name_the_field(client):
     assert status == 415
     big = {"files": (io.BytesIO(b"a" * (6 * 1024 * 1024)), "big.txt")}
     assert post(big)[0] == 413
+
+
+def test_docx_flag_on_render_and_speech(client, values):
+    render = client.post("/api/sections/动员-要点1-1/render", json={"variables": values, "number": 2, "docx": False})
+    assert render.status_code == 200
+    assert "docx_base64" not in render.get_json() and render.get_json()["text"].startswith("二是")
+    body = {"meeting": "动员会", "variables": values, "style": "第一", "seed": 4}
+    plain = client.post("/api/speech", json=body).get_json()
+    assert "docx_base64" not in plain
+    with_file = client.post("/api/speech", json={**body, "docx": True}).get_json()
+    download = client.post("/api/speech.docx", json=body)
+    assert base64.b64decode(with_file["docx_base64"]) == download.data
+    bad = client.post("/api/speech", json={**body, "docx": "yes"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "docx"
+    assert client.post("/api/speech.docx", json={**body, "docx": True}).get_json()["error"]["field"] == "docx"

@@ -323,28 +323,6 @@
     try { return decodeURIComponent(escaped); } catch (e) { return ""; }
   }
 
-  var BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-  /* An ArrayBuffer as base64 (btoa needs a binary string; this needs nothing IE11 lacks). */
-  function base64FromBuffer(buffer) {
-    var bytes = new Uint8Array(buffer);
-    var out = [];
-    var i;
-    for (i = 0; i + 2 < bytes.length; i += 3) {
-      var n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-      out.push(BASE64.charAt(n >> 18 & 63) + BASE64.charAt(n >> 12 & 63) + BASE64.charAt(n >> 6 & 63) + BASE64.charAt(n & 63));
-    }
-    var rest = bytes.length - i;
-    if (rest === 1) {
-      var a = bytes[i] << 16;
-      out.push(BASE64.charAt(a >> 18 & 63) + BASE64.charAt(a >> 12 & 63) + "==");
-    } else if (rest === 2) {
-      var b = (bytes[i] << 16) | (bytes[i + 1] << 8);
-      out.push(BASE64.charAt(b >> 18 & 63) + BASE64.charAt(b >> 12 & 63) + BASE64.charAt(b >> 6 & 63) + "=");
-    }
-    return out.join("");
-  }
-
   // -------------------------------------------------------------------------------------------
   // Remembering: per document (Office settings) and per user (localStorage)
 
@@ -1039,7 +1017,9 @@
     function next() {
       if (seq !== resultsSeq || !queue.length) { return; }
       var section = queue.shift();
-      api("POST", "sections/" + encodeURIComponent(section.id) + "/render", renderBody(section, values),
+      var body = renderBody(section, values);
+      body.docx = false; // a preview needs the text only, not the Word fragment
+      api("POST", "sections/" + encodeURIComponent(section.id) + "/render", body,
         { label: "正在生成预览…" }, function (error, data) {
           if (seq !== resultsSeq) { return; }
           var card = resultCardFor(section.id);
@@ -1191,25 +1171,23 @@
     }
     if (!beginAction()) { return; }
     var body = speechBody();
+    body.docx = true; // the text, the warnings and the Word file in one request
     api("POST", "speech", body, { label: "正在组稿…" }, function (error, speech) {
       if (error) { endAction(); explain(error, generate); return; }
       state.speech = speech;
       renderFull();
-      api("POST", "speech.docx", body, { binary: true, label: "正在生成文档…" }, function (error2, buffer) {
-        if (error2) { endAction(); explain(error2, generate); return; }
-        busy(1, "正在插入…");
-        insertDocx(base64FromBuffer(buffer), speechBlocks(speech), function (failure, fallbackReason) {
-          busy(-1);
-          endAction();
-          if (failure) { insertFailed(failure); return; }
-          var details = ["《" + speech.title + "》，约 " + speech.characters + " 字，约 " + speech.minutes + " 分钟。"];
-          if (fallbackReason) {
-            details.push("Word 没能插入带格式的文档（" + fallbackReason + "），已改为插入纯文字；页面设置请用「下载 .docx」。");
-          }
-          var warnings = warningLines(speech.warnings);
-          if (warnings.length) { details = details.concat(["请注意："], warnings); }
-          banner(fallbackReason || warnings.length ? "warning" : "success", "已在光标处插入全文。", details);
-        });
+      busy(1, "正在插入…");
+      insertDocx(speech.docx_base64, speechBlocks(speech), function (failure, fallbackReason) {
+        busy(-1);
+        endAction();
+        if (failure) { insertFailed(failure); return; }
+        var details = ["《" + speech.title + "》，约 " + speech.characters + " 字，约 " + speech.minutes + " 分钟。"];
+        if (fallbackReason) {
+          details.push("Word 没能插入带格式的文档（" + fallbackReason + "），已改为插入纯文字；页面设置请用「下载 .docx」。");
+        }
+        var warnings = warningLines(speech.warnings);
+        if (warnings.length) { details = details.concat(["请注意："], warnings); }
+        banner(fallbackReason || warnings.length ? "warning" : "success", "已在光标处插入全文。", details);
       });
     });
   }
