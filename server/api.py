@@ -334,23 +334,24 @@ SPEECH_FIELDS = {"meeting", "variables", "style", "seed", "choices", "omit", "or
 
 
 def _compose_from_body(extra: frozenset[str] = frozenset()):
+    """The speech a request body asks for, and the body (for the callers' own extra fields)."""
     library = the_library()
     body = json_body(SPEECH_FIELDS | extra)
-    g.body = body
     meeting = text_field(body.get("meeting"), "meeting", MAX_QUERY, required=True)
     known_meeting(library, meeting)
-    return compose_speech(
+    speech = compose_speech(
         library, meeting, variables_field(body.get("variables")), style=style_field(body.get("style")),
         seed=integer_field(body.get("seed"), "seed", -MAX_SEED, MAX_SEED), choices=_choices(body.get("choices")),
         omit=_slot_list(body.get("omit"), "omit") or (), order=_slot_list(body.get("order"), "order") or None)
+    return speech, body
 
 
 @bp.post("/speech")
 def speech():
-    composed = _compose_from_body(frozenset({"docx"}))
+    composed, body = _compose_from_body(frozenset({"docx"}))
     result = composed.to_dict()
     # The task pane inserts the whole speech with one request: text, warnings and the file together.
-    if flag_field(g.body.get("docx"), "docx", False):
+    if flag_field(body.get("docx"), "docx", False):
         data = render_speech_docx(composed, current_app.config["TEMPLATES"])
         result["docx_base64"] = base64.b64encode(data).decode("ascii")
     return jsonify(result)
@@ -367,7 +368,7 @@ def attachment_header(title: str, fallback: str = "speech.docx") -> str:
 
 @bp.post("/speech.docx")
 def speech_docx():
-    composed = _compose_from_body()
+    composed, _ = _compose_from_body()
     data = render_speech_docx(composed, current_app.config["TEMPLATES"])
     response = Response(data, mimetype=DOCX_MIMETYPE)
     response.headers["Content-Disposition"] = attachment_header(composed.title)
