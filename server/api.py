@@ -435,6 +435,10 @@ def _before_api():
     preflight = _preflight()
     if preflight is not None:
         return preflight
+    origin = request.headers.get("Origin")
+    if request.method == "POST" and origin and not origin_allowed(origin):
+        # A form upload needs no preflight: without this, any web page could post to the import.
+        raise ApiError(403, "forbidden_origin", "不允许其他网站调用本服务（跨域请求被拒绝）")
     check_token()
     g.library = get_store(current_app).current()
     return None

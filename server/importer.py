@@ -22,6 +22,7 @@ written beside it, synced, and swapped in with os.replace after a timestamped ba
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import json
 import os
@@ -1277,14 +1278,19 @@ def write_atomically(book, target: Path) -> Path | None:
     """Save to a temporary file beside `target`, fsync, back up the old file, then os.replace.
 
     Returns the backup's path (None when `target` did not exist). On any failure the old file is
-    untouched and the temporary file removed.
+    untouched, and neither the temporary file nor a (possibly half-written) backup is left behind.
     """
     target = Path(target)
     if not target.parent.is_dir():
         raise ImportFailed(f"输出文件夹「{target.parent}」不存在", target.name)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
+    backup: Path | None = None
+    replaced = False
+    stage = "create"
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
+        tmp = Path(tmp_name)
+        stage = "write"
         with os.fdopen(fd, "wb") as handle:
             book.save(handle)
             handle.flush()
@@ -1293,24 +1299,57 @@ def write_atomically(book, target: Path) -> Path | None:
         with zipfile.ZipFile(tmp) as archive:
             if archive.testzip() is not None:
                 raise ImportFailed(f"写出的「{target.name}」校验失败，原文件未改动", target.name)
-        backup = None
+        stage = "replace"
         if target.exists():
             backup = backup_name(target)
-            shutil.copy2(target, backup)
+            _copy_completely(target, backup)
         os.replace(tmp, target)
+        replaced = True
         _fsync_dir(target.parent)
         return backup
     except ImportFailed:
         raise
-    except PermissionError as exc:
-        raise ImportFailed(f"无法写入「{target}」：文件可能正在 Excel 中打开，请关闭后重试（原文件未改动）", target.name) from exc
     except OSError as exc:
-        raise ImportFailed(f"写入「{target}」失败（{exc.strerror or exc}），原文件未改动", target.name) from exc
+        raise ImportFailed(_write_failure(exc, target, stage), target.name) from exc
     except Exception as exc:
         raise ImportFailed(f"写入「{target}」失败（{type(exc).__name__}: {exc}），原文件未改动", target.name) from exc
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for leftover in ([tmp] if tmp is not None and not replaced else []) + ([backup] if backup and not replaced else []):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass  # the folder may have turned read-only: the answer above matters more
+
+
+def _copy_completely(source: Path, copy: Path) -> None:
+    """A whole, synced copy under `copy`'s name, or none: a backup cut short (the process killed,
+    the disk full) must never look like a backup."""
+    partial = copy.with_name(f".{copy.stem}.tmp{copy.suffix}")
+    try:
+        shutil.copy2(source, partial)
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, copy)
+    except BaseException:
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise
+
+
+def _write_failure(exc: OSError, target: Path, stage: str) -> str:
+    """What went wrong when writing, and what to do, in Chinese (the system's text is often English)."""
+    folder = target.parent
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return f"磁盘空间不足，无法写入「{target}」：请清理文件夹「{folder}」所在磁盘的空间后重试（原文件未改动）"
+    if exc.errno == errno.EROFS:
+        return f"文件夹「{folder}」是只读的，无法写入「{target.name}」：请把段落库放到可以写入的文件夹，或请管理员开通写入权限（原文件未改动）"
+    if isinstance(exc, PermissionError):
+        if stage == "create":
+            return f"没有在文件夹「{folder}」中写入文件的权限：请管理员开通写入权限，或把段落库放到可以写入的文件夹（原文件未改动）"
+        return f"无法写入「{target}」：文件可能正在 Excel 中打开，请关闭后重试（原文件未改动）"
+    return f"写入「{target}」失败（{exc.strerror or exc}），原文件未改动"
 
 
 def _copy_permissions(target: Path, tmp: Path) -> None:
