@@ -42,6 +42,7 @@ CORE_VARIABLES = ("单位名称", "单位类型", "巡察组", "巡察类型")
 _LIST_SPLIT = re.compile(r"[、,，;；\n]+")
 _IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_CELL_CHARS = 32767  # Excel's own limit for one cell
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,11 @@ class _Row:
             self.problem(column, f"应为文字，却是日期或时间 {value}：请把单元格格式设为“文本”后重新输入")
             return ""
         text = clean_text(str(value))
+        if len(text) > MAX_CELL_CHARS:
+            # Longer text was not typed in Excel; one such cell would make every speech megabytes long.
+            self.problem(column, f"单元格内容太长（{len(text)} 个字符），Excel 每个单元格最多 {MAX_CELL_CHARS} 个字符："
+                                 "请拆成几个段落，或检查是否误粘贴了整篇文档")
+            return ""
         if "\u3000" in text:
             self.problem(column, "含有全角空格，已自动去掉；缩进由 Word 模板负责，不必手工输入", WARNING)
             text = text.replace("\u3000", "")
@@ -258,7 +264,7 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
     try:
         sheets = read_sheets(data)
     except UnreadableWorkbook as exc:
-        return None, [Problem(str(exc))]
+        return None, [Problem(str(exc), sheet=exc.sheet, row=exc.row)]
     for name, required in REQUIRED_SHEETS.items():
         if name not in sheets:
             problems.append(Problem(f"缺少工作表「{name}」，请从原始段落库复制该工作表，或按「说明」新建", sheet=name))
@@ -279,7 +285,7 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
     _check_templates(meetings, sections, variables, known, problems)
     _check_coverage(meetings, sections, unit_types, problems)
     _check_section_words(sections, unit_types, compile_rules(rules), today or dt.date.today(), problems)
-    instructions = tuple(str(v[0]).strip() for _, v in sheets["说明"].rows if v and v[0]) if "说明" in sheets else ()
+    instructions = tuple(str(v[0]).strip()[:MAX_CELL_CHARS] for _, v in sheets["说明"].rows if v and v[0]) if "说明" in sheets else ()
     if "说明" not in sheets:
         problems.append(Problem("缺少工作表「说明」：编辑人员将看不到填写方法（不影响使用）", WARNING, "说明"))
     if has_errors(problems):
@@ -554,26 +560,33 @@ def _check_section_words(sections, unit_types, matcher, today: dt.date, problems
         for key in ("自称", "全体", "党组织", "领导班子", "干部职工"):
             if values.get(key) and len(values[key]) >= 2:
                 words.setdefault(values[key], key)
-    word_list = tuple(sorted(words.items(), key=lambda item: (-len(item[0]), item[0])))
+    checker = _word_checker(matcher, tuple(sorted(words.items(), key=lambda item: (-len(item[0]), item[0]))), today)
     for section in sections.values():
         for column, text in (("小标题", section.heading), ("正文", section.body)):
-            for message in _text_warnings(text, matcher, word_list, today):
+            for message in _text_warnings(text, checker):
                 problems.append(Problem(message, WARNING, "段落", section.row, column))
 
 
-@lru_cache(maxsize=65536)
-def _word_pattern(word_list: tuple[tuple[str, str], ...]) -> re.Pattern | None:
-    return re.compile("|".join(re.escape(w) for w, _ in word_list)) if word_list else None
+@dataclass(frozen=True, eq=False)  # hashed by identity: _word_checker hands out one per configuration
+class _WordChecker:
+    matcher: Any
+    pattern: re.Pattern | None
+    keys: Mapping[str, str]
+    today: dt.date
+
+
+@lru_cache(maxsize=64)
+def _word_checker(matcher, word_list: tuple[tuple[str, str], ...], today: dt.date) -> _WordChecker:
+    pattern = re.compile("|".join(re.escape(w) for w, _ in word_list)) if word_list else None
+    return _WordChecker(matcher, pattern, dict(word_list), today)
 
 
 @lru_cache(maxsize=65536)
-def _text_warnings(text: str, matcher, word_list: tuple[tuple[str, str], ...], today: dt.date) -> tuple[str, ...]:
+def _text_warnings(text: str, checker: _WordChecker) -> tuple[str, ...]:
     """Per distinct text (cached): reloads re-check only the rows that changed."""
-    messages = [hit.message for hit in find_outdated(text, matcher, today)]
-    pattern = _word_pattern(word_list)
-    if pattern is not None:
+    messages = [hit.message for hit in find_outdated(text, checker.matcher, checker.today)]
+    if checker.pattern is not None:
         literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)
-        keys = dict(word_list)
-        for word in sorted(set(pattern.findall(literal))):
-            messages.append(f"直接写了「{word}」，换成其他单位类型时会出错，请改为 {{{{ {keys[word]} }}}}")
+        for word in sorted(set(checker.pattern.findall(literal))):
+            messages.append(f"直接写了「{word}」，换成其他单位类型时会出错，请改为 {{{{ {checker.keys[word]} }}}}")
     return tuple(messages)

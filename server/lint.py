@@ -41,7 +41,7 @@ class PhraseHit:
                 "suggestion": self.rule.suggestion, "message": self.message}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: compile_rules hands out one per rule set
 class RuleMatcher:
     """All rules folded into one regular expression: one pass over a text, however many rules."""
 

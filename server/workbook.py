@@ -83,18 +83,33 @@ class SheetRows:
 
 
 class UnreadableWorkbook(Exception):
-    """The bytes are not a readable .xlsx (truncated, another format, encrypted)."""
+    """The bytes are not a readable .xlsx (truncated, another format, encrypted, absurdly large)."""
+
+    def __init__(self, message: str, sheet: str | None = None, row: int | None = None):
+        super().__init__(message)
+        self.sheet, self.row = sheet, row
+
+
+# Bounds checked before calamine parses a sheet: it builds the whole used range (first to last
+# cell with a value) densely, so one stray value in row 1,000,000 would cost about 1 GB and 15 s.
+# Empty rows, even formatted ones, cost nothing and are not counted.
+MAX_ROWS = 100_000  # the last row with a value, as Excel numbers it
+MAX_CELLS = 2_000_000  # rows x columns of the used range
+MAX_PART_BYTES = 128 * 1024 * 1024  # one part of the zip, uncompressed
+MAX_TOTAL_BYTES = 256 * 1024 * 1024  # all parts, uncompressed
 
 
 def read_sheets(data: bytes) -> dict[str, SheetRows]:
     """Every sheet's cells, from the bytes of an .xlsx file."""
+    if not data:
+        raise UnreadableWorkbook("文件是空的（0 字节）：可能正在保存或保存失败，请在 Excel 中重新保存")
     if not data.startswith(b"PK"):
         if data.startswith(b"\xd0\xcf\x11\xe0"):
             raise UnreadableWorkbook("文件是旧版 .xls 格式或已设置打开密码，请在 Excel 中取消密码并另存为 .xlsx")
         raise UnreadableWorkbook("文件不是 Excel 工作簿（.xlsx），请确认保存时选择了“Excel 工作簿”格式")
     try:
+        formulas = _formula_cells(data)  # also refuses packages and sheets too large to read
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        formulas = _formula_cells(data)
         sheets = {}
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
@@ -118,14 +133,78 @@ _SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^
 _REL_ENTRY = re.compile(rb'<Relationship [^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
 
 
-_FORMULA_CACHE: dict[tuple[str, int, int], frozenset[tuple[int, int]]] = {}
+_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})\d+"[^>]*(?<!/)>\s*<(?:\w+:)?[vfi]')  # literal start: fast
+_WIDE_CELL_PREFIXED = re.compile(rb'<\w+:c r="([A-Z]{2,3})\d+"[^>]*(?<!/)>\s*<(?:\w+:)?[vfi]')
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+# Cheap exact searches before the formula regex; <formula1> of a dropdown must not count.
+_FORMULA_OPENINGS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/")
+_VALUE_MARKS = (b"</v>", b"</is>", b"</f>", b"<f ", b":v>", b":is>", b":f>", b":f ")
+
+# (part, CRC, size) -> (formula cells, last row with a value, last column with a value)
+_FORMULA_CACHE: dict[tuple[str, int, int], tuple[frozenset[tuple[int, int]], int, int]] = {}
+
+
+def _check_package(archive: zipfile.ZipFile) -> None:
+    """Refuse what is not a workbook, and zip bombs, before anything is inflated."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names:
+        if "word/document.xml" in names:
+            raise UnreadableWorkbook("文件是 Word 文档（.docx），不是 Excel 工作簿：请选择正确的段落库文件")
+        if "mimetype" in names and "content.xml" in names:
+            raise UnreadableWorkbook("文件是 WPS/LibreOffice 的 ODF 格式（.ods），请另存为“Excel 工作簿（.xlsx）”")
+        raise UnreadableWorkbook("文件已损坏或尚未保存完整：缺少工作簿部件 xl/workbook.xml，请用 Excel 打开后重新保存")
+    entries = archive.infolist()
+    total = sum(e.file_size for e in entries)
+    largest = max(entries, key=lambda e: e.file_size)
+    if largest.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES:
+        raise UnreadableWorkbook(
+            f"文件解压后过大（{largest.filename} 约 {largest.file_size // 1024 // 1024} MB，共约 {total // 1024 // 1024} MB），"
+            "不像正常的段落库，已拒绝读取：请删除多余的行、列和图片后重新保存")
+
+
+def _used_extent(xml: bytes) -> tuple[int, int]:
+    """(last row with a value, last column beyond Z with a value), without parsing the sheet.
+
+    Rows follow each other in order (the format requires it), so the last value in <sheetData>
+    is in the last used row; only cells in columns AA and beyond are looked at for the width."""
+    end = xml.rfind(b"sheetData>")
+    end = len(xml) if end < 0 else end
+    # The last value is almost always near the end: look there first, the whole sheet only if not.
+    mark = max(xml.rfind(m, max(0, end - 65536), end) for m in _VALUE_MARKS)
+    if mark < 0:
+        mark = max(xml.rfind(m, 0, end) for m in _VALUE_MARKS)
+    if mark < 0:
+        return 0, 0
+    row_start = max(xml.rfind(b"<row", 0, mark), xml.rfind(b":row", 0, mark))
+    last_row = 0
+    if row_start >= 0:
+        number = _ROW_NUMBER.search(xml, row_start, xml.find(b">", row_start) + 1)
+        last_row = int(number.group(1)) if number else xml.count(b"<row", 0, mark) + xml.count(b":row ", 0, mark)
+    wide = set(_WIDE_CELL.findall(xml, 0, end))
+    if b':c r="' in xml:
+        wide.update(_WIDE_CELL_PREFIXED.findall(xml, 0, end))
+    last_column = max((_column_index(w.decode()) + 1 for w in wide), default=0)
+    return last_row, last_column
+
+
+def _check_extent(sheet_name: str, last_row: int, last_column: int) -> None:
+    columns = max(last_column, 26)
+    if last_row > MAX_ROWS or last_row * columns > MAX_CELLS:
+        where = f"到第 {last_row} 行" + (f"、第 {last_column} 列" if last_column > 26 else "")
+        raise UnreadableWorkbook(
+            f"表格的使用范围过大（{where}都有内容；每个工作表最多 {MAX_ROWS} 行、{MAX_CELLS} 个单元格）："
+            "很可能是在远处的单元格里误输入了内容，请在 Excel 中按 Ctrl+End 找到它，删除多余的行和列后保存",
+            sheet=sheet_name, row=last_row)
 
 
 def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
-    """Cells that hold a formula; calamine only shows their cached value, editors need to be told."""
+    """Cells that hold a formula; calamine only shows their cached value, editors need to be told.
+
+    The same pass refuses a package or sheet too large to read (see MAX_ROWS)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        _check_package(archive)
         names = set(archive.namelist())
-        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        if "xl/_rels/workbook.xml.rels" not in names:
             return {}
         targets = {}
         for match in _REL_ENTRY.finditer(archive.read("xl/_rels/workbook.xml.rels")):
@@ -143,11 +222,14 @@ def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
                 if len(_FORMULA_CACHE) > 256:
                     _FORMULA_CACHE.clear()
                 xml = archive.read(part)
-                _FORMULA_CACHE[key] = frozenset(
+                cells = frozenset(
                     (int(row), _column_index(col.decode())) for col, row in _CELL_WITH_FORMULA.findall(xml)
-                ) if b"<f" in xml or b":f" in xml else frozenset()
-            if _FORMULA_CACHE[key]:
-                found[sheet_name] = set(_FORMULA_CACHE[key])
+                ) if any(opening in xml for opening in _FORMULA_OPENINGS) else frozenset()
+                _FORMULA_CACHE[key] = (cells, *_used_extent(xml))
+            cells, last_row, last_column = _FORMULA_CACHE[key]
+            _check_extent(sheet_name, last_row, last_column)
+            if cells:
+                found[sheet_name] = set(cells)
         return found
 
 
