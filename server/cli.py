@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .config import default_library_path
-from .problems import ProblemsError, Problem
+from .problems import ProblemsError
 
 
 class CliError(Exception):

@@ -673,7 +673,7 @@ def _unit_rules(speech_text: str) -> list[Rule]:
         _rule(rf"(?<![市县区省])我?(?:[{_UNIT_CHARS}]|公司|学校)(?:党组|党委)?领导班子", "⟨领导班子⟩"),
         _rule(rf"全[{_UNIT_CHARS}](?:所有|全体)?干部职工|全公司(?:所有|全体)?干部职工", "⟨干部职工⟩"),
         _rule(rf"全[{_UNIT_CHARS}]上下|(?:公司|学校)上下", "⟨全体⟩"),
-        _rule(rf"(?<![市县区省州自])我?(?:[局委院]|公司|学校)(?:党组|党委)(?!织|书记)", "⟨党组织⟩"),
+        _rule(r"(?<![市县区省州自])我?(?:[局委院]|公司|学校)(?:党组|党委)(?!织|书记)", "⟨党组织⟩"),
         _rule(r"作为党(?:委|组)书记", "作为⟨党组织⟩书记"),
         _rule(rf"(?<!自)我(?:[{_UNIT_CHARS}]|公司|中心)(?![们国公托屈婉])", "⟨自称⟩"),
         _rule(r"(?<=[，。、；：！？\s（(])局(?=办公室|联络|机关)|(?<=来|到)局(?=巡察|巡视|开展|指导|检查)", "⟨单位简称⟩"),
@@ -765,7 +765,7 @@ def map_text(text: str, meeting: str, rules: Sequence[Rule], kind: str, context:
             result.notes.append(f"含单位或行业特有的表述“{word}”，用于其他单位前请修改")
     for figure in re.findall(r"\d{4}年|\d+(?:\.\d+)?%|\d+平方公里", plain):
         result.notes.append(f"含具体年份或数据“{figure}”，请核实是否适用")
-    for name in re.findall(rf"(?<=[、，,和与及])([\u4e00-\u9fa5]{{2,3}})同志(?=具体|负责|牵头|任|担任)", plain):
+    for name in re.findall(r"(?<=[、，,和与及])([\u4e00-\u9fa5]{2,3})同志(?=具体|负责|牵头|任|担任)", plain):
         result.notes.append(f"含人名“{name}”，请改为变量或删去")
     return result
 

@@ -1,10 +1,13 @@
 """Small helpers shared by the tests."""
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 
 import pytest
+from docx import Document
 
 
 def require_executable(name: str, why: str) -> str:
@@ -40,3 +43,18 @@ def convert_to_pdf_text(docx_files: list, out_dir) -> dict:
         result = subprocess.run([pdftotext, "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, timeout=60)
         texts[docx] = result.stdout.decode("utf-8")
     return texts
+
+
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what XML 1.0 cannot hold
+
+
+def typed_form(value: str) -> str:
+    """What a writer's value becomes in the document: XML-forbidden characters dropped, trimmed; a
+    line break inside a value starts a new paragraph (blank lines and blanks around it do not survive)."""
+    value = FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return re.sub(r"[^\S\n]*\n\s*", "\n", value)
+
+
+def docx_text(data: bytes) -> str:
+    """The paragraphs of a .docx as python-docx reads them (it must open)."""
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)

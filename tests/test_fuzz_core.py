@@ -3,7 +3,6 @@ problem or a correct document, never a crash, and values are printed exactly as 
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from docx import Document
@@ -14,6 +13,7 @@ from server.compose import compose_speech
 from server.library import load_library
 from server.problems import InputError, LibraryError
 from server.render import render_part_docx, render_speech_docx
+from helpers import FORBIDDEN, docx_text, typed_form
 from workbook_factory import make_workbook
 
 pytestmark = pytest.mark.fuzz
@@ -25,20 +25,6 @@ values = st.one_of(
     st.lists(st.one_of(st.sampled_from(SYNTAX), st.text(max_size=5)), max_size=12).map("".join),
     st.sampled_from(["", " ", "x" * 501, "巡察" * 300]),
 )
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def typed_form(value: str) -> str:
-    """What the writer's value becomes: forbidden characters dropped, trimmed; a line break inside
-    a value starts a new paragraph (blank lines and blanks around the break do not survive)."""
-    value = FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    return re.sub(r"[^\S\n]*\n\s*", "\n", value)
-
-
-def docx_text(data: bytes) -> str:
-    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
-
-
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(group=values, leader=values)
 def test_any_value_gives_a_document_with_it_or_a_named_field(library, values_fixture, group, leader):

@@ -7,6 +7,8 @@ schema-valid request naming an unknown meeting is rightly a 400.
 """
 from __future__ import annotations
 
+import base64
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +22,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from helpers import docx_text, typed_form
 from workbook_factory import SECTIONS, TEST_VALUES, make_workbook
+
+pytestmark = pytest.mark.fuzz
 
 SECTION_IDS = [row[0] for row in SECTIONS]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
@@ -57,7 +62,8 @@ def test_schema_is_valid_openapi(api_schema):
     assert len(operations) == 19  # 10 JSON + 9 bridge; schemathesis leaves out the document's own address
 
 
-VALUE = st.one_of(st.text(max_size=40), st.sampled_from(["", "局", "委", "巡视", "巡察", "{{ 单位名称 }}", "A&B<c>", "\x00\x0b"]))
+VALUE = st.one_of(st.text(max_size=40), st.sampled_from(["", "局", "委", "巡视", "巡察", "{{ 单位名称 }}", "{{ 7*7 }}",
+                                                       "{% if 1 %}x{% endif %}", "A&B<c>", "<w:p>", "\x00\x0b"]))
 
 
 @given(values=st.dictionaries(st.sampled_from(sorted(TEST_VALUES)), VALUE, max_size=len(TEST_VALUES)),
@@ -76,7 +82,16 @@ def test_any_values_give_a_speech_or_a_named_error(api_schema, values, style, nu
             if response.status_code == 400:
                 assert response.get_json()["error"]["field"]
             api_schema[operation]["POST"].validate_response(response)
+            if response.status_code == 200 and url.endswith(".docx"):
+                text = docx_text(response.data)  # opens with python-docx
+                # The title names the group and the unit: the values must be there exactly as typed.
+                for key in ("巡察组", "单位名称"):
+                    assert typed_form(given_values[key]) in text
+                if "49" not in "".join(given_values.values()):
+                    assert "49" not in text  # {{ 7*7 }} in a value is never evaluated
     response = client.post(f"/api/sections/{section}/render",
                            json={"variables": given_values, "style": style, "number": number})
     assert response.status_code in (200, 400), response.get_data(as_text=True)[:300]
     api_schema["/api/sections/{id}/render"]["POST"].validate_response(response)
+    if response.status_code == 200:
+        docx_text(base64.b64decode(response.get_json()["docx_base64"]))
