@@ -293,6 +293,10 @@ def sections():
         if not re.fullmatch(r"\d{1,6}", limit_text):
             raise ApiError(400, "invalid_input", f"「limit」应为 1 到 {MAX_LIMIT} 之间的整数", "limit")
         limit = integer_field(int(limit_text), "limit", 1, MAX_LIMIT)
+    unit_type = _query("unit_type", MAX_QUERY) or None
+    if unit_type is not None and unit_type not in library.unit_types:
+        raise ApiError(400, "invalid_input", f"没有单位类型「{unit_type}」，可选：{'、'.join(library.unit_types)}",
+                       "unit_type")
     needle = q.strip().casefold() if q else ""
     index = get_store(current_app).derived(library, "search", _search_index)
     found = [s for s, haystack in index
@@ -304,6 +308,7 @@ def sections():
         "sections": [{
             "id": s.id, "slot": s.slot, "meetings": list(s.meetings), "heading": s.heading,
             "preview": preview(s.body), "tags": list(s.tags), "unit_types": list(s.unit_types),
+            "fits": s.fits(unit_type),  # the server decides which variants suit the unit, not the pane
         } for s in found[:limit]],
     })
 
@@ -431,7 +436,9 @@ def library_check():
 
 
 @bp.before_request
-def _before_api():
+def guard_api_request():
+    """Every /api/ request, whichever blueprint serves it: CORS preflight, foreign-origin POSTs,
+    the token, then the one library the whole request uses."""
     preflight = _preflight()
     if preflight is not None:
         return preflight

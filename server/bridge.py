@@ -32,15 +32,14 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 
-from .api import (DOCX_MIMETYPE, ApiError, check_token, integer_field, known_meeting, style_field, text_field, variables_field,
-                  attachment_header, preview, the_library)
+from .api import (DOCX_MIMETYPE, ApiError, attachment_header, guard_api_request, integer_field, known_meeting,
+                  preview, style_field, text_field, the_library, variables_field)
 from .compose import compose_speech, render_part, slot_kind
 from .config import PROJECT_ROOT
 from .lint import compile_rules, find_outdated
 from .numbering import STYLES
 from .openapi import MAX_ID, MAX_LINT_TEXT, MAX_QUERY, MAX_SEED, MAX_VALUE, MAX_VARIABLES
 from .render import render_part_docx, render_speech_docx
-from .store import get_store
 from .variables import UNIT_TYPE, variable_schema
 from .workbook import SLOT_CHOICES
 
@@ -332,8 +331,8 @@ def lint_tsv():
 @bp.before_request
 def _before_bridge():
     if request.path.startswith("/api/"):
-        check_token()
-        g.library = get_store(current_app).current()
+        return guard_api_request()
+    return None
 
 
 def error_text(code: str, message: str, field: str | None, problems: Iterable[Mapping[str, Any]] = ()) -> str:

@@ -111,7 +111,8 @@ SCHEMAS: dict[str, Any] = {
         "meetings": {**STRINGS, "description": "适用的会议类型；空列表表示通用"},
         "heading": STRING, "preview": {"type": "string", "description": "正文的前约 80 个字，{{ 变量 }} 原样保留"},
         "tags": STRINGS, "unit_types": STRINGS,
-    }, ["id", "slot", "meetings", "heading", "preview", "tags", "unit_types"]),
+        "fits": {"type": "boolean", "description": "是否适用于请求中的 unit_type（未给 unit_type 时总为 true）"},
+    }, ["id", "slot", "meetings", "heading", "preview", "tags", "unit_types", "fits"]),
     "Sections": _obj({
         "library_id": STRING, "total": INTEGER,
         "sections": {"type": "array", "items": _ref("SectionItem")},
@@ -259,6 +260,7 @@ def build_openapi(library=None, token_required: bool = False) -> dict[str, Any]:
                 _query("meeting", "只列出适用于该会议类型的段落", maxLength=MAX_QUERY),
                 _query("slot", "只列出该部分的段落（空：不限）", enum=["", *SLOT_CHOICES]),
                 _query("q", "要查找的文字", maxLength=MAX_QUERY),
+                _query("unit_type", "单位类型：每个段落的 fits 说明它是否适用（空：不限）", maxLength=MAX_QUERY),
                 {"name": "limit", "in": "query", "required": False, "description": "最多返回多少个（默认 500）",
                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}},
             ],

@@ -511,3 +511,26 @@ def test_docx_flag_on_render_and_speech(client, values):
     bad = client.post("/api/speech", json={**body, "docx": "yes"})
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "docx"
     assert client.post("/api/speech.docx", json={**body, "docx": True}).get_json()["error"]["field"] == "docx"
+
+
+def test_sections_say_which_variants_fit_the_unit_type(tmp_path):
+    from server import create_app
+
+    def edit(content):
+        next(r for r in content["段落"] if r[0] == "动员-开场-2")[5] = "委、院"
+    client = create_app({"TESTING": True, "LIBRARY": str(make_workbook(tmp_path / "l.xlsx", edit))}).test_client()
+
+    def fits(unit_type):
+        query = {"meeting": "动员会", "slot": "开场", **({"unit_type": unit_type} if unit_type is not None else {})}
+        return {s["id"]: s["fits"] for s in client.get("/api/sections", query_string=query).get_json()["sections"]}
+    assert fits("局") == {"动员-开场-1": True, "动员-开场-2": False}
+    assert fits("委") == {"动员-开场-1": True, "动员-开场-2": True}
+    assert fits(None) == fits("") == {"动员-开场-1": True, "动员-开场-2": True}
+    error_of(client.get("/api/sections?unit_type=部"), 400, "invalid_input", "unit_type")
+
+
+def test_bridge_posts_from_a_foreign_page_are_refused_like_the_api(client):
+    form = {"text": "党的十九大以来"}
+    refused = client.post("/api/bridge/lint.tsv", data=form, headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403
+    assert client.post("/api/bridge/lint.tsv", data=form).status_code == 200

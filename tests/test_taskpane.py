@@ -803,3 +803,27 @@ def test_access_token_is_asked_for_and_remembered(context, certificates, tmp_pat
         assert page.errors == []
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_variants_follow_the_unit_type_as_the_service_decides(context, certificates, tmp_path):
+    """A variant editors limited to 委 is not offered to a 局, and is once the writer picks 委:
+    the pane asks the service (sections?unit_type=) rather than deciding itself."""
+    from playwright.sync_api import expect
+
+    def edit(content):
+        next(r for r in content["段落"] if r[0] == "动员-开场-2")[5] = "委"
+    server = Server(make_workbook(tmp_path / "section_library.xlsx", edit), certificates, tmp_path / "serve.log").start()
+    try:
+        page = open_pane(context, server, Document({"biaotai": {"v": 1, "meeting": MEETING, "values": VALUES,
+                                                                "choices": {"开场": "动员-开场-2"}}}))
+        page.click("#tab-parts")
+        expect(card(page, "开场").locator(".card-meta")).to_have_text("1/1　动员-开场-1")
+        fill_values(page, {"单位类型": "委"})
+        page.click("#tab-parts")
+        expect(card(page, "开场").locator(".card-meta")).to_have_text("1/2　动员-开场-1")
+        card(page, "开场").get_by_role("button", name="换一个").click()
+        expect(card(page, "开场").locator(".card-meta")).to_have_text("2/2　动员-开场-2")
+        assert page.errors == []
+    finally:
+        server.stop()

@@ -538,7 +538,7 @@
       got.variables = data;
       both();
     });
-    api("GET", "sections" + query({ meeting: meeting, limit: 5000 }), null, { label: "正在读取段落…" }, function (error, data) {
+    api("GET", sectionsQuery({ limit: 5000 }), null, { label: "正在读取段落…" }, function (error, data) {
       if (error) { fail(error); return; }
       got.sections = data;
       both();
@@ -700,7 +700,7 @@
     var value = input.value;
     if (value) { state.values[key] = value; } else { delete state.values[key]; }
     setFieldError(key, "");
-    if (key === UNIT_TYPE) { dropUnfitChoices(); }
+    if (key === UNIT_TYPE) { reloadSections(); }
     updateDerived();
     updateMissing();
     scheduleSave();
@@ -744,9 +744,31 @@
   // -------------------------------------------------------------------------------------------
   // The speech as the writer keeps it: slots, variants, points in order
 
+  /* Whether a variant suits the chosen unit type: the service decides (sections?unit_type=). */
   function fits(section) {
-    var unitType = state.values[UNIT_TYPE];
-    return !section.unit_types || !section.unit_types.length || !unitType || section.unit_types.indexOf(unitType) >= 0;
+    return section.fits !== false;
+  }
+
+  function sectionsQuery(extra) {
+    var params = { meeting: state.meeting, unit_type: state.values[UNIT_TYPE] || "" };
+    var key;
+    for (key in extra) { if (extra.hasOwnProperty(key)) { params[key] = extra[key]; } }
+    return "sections" + query(params);
+  }
+
+  /* The unit type changed: ask again which variants suit it, then drop choices that no longer do. */
+  var sectionsSeq = 0;
+  function reloadSections() {
+    var seq = sectionsSeq += 1;
+    var meeting = state.meeting;
+    api("GET", sectionsQuery({ limit: 5000 }), null, { label: "正在读取段落…" }, function (error, data) {
+      if (seq !== sectionsSeq || meeting !== state.meeting) { return; }
+      if (error) { explain(error, reloadSections); return; }
+      state.sections = data.sections || [];
+      dropUnfitChoices();
+      renderPlan();
+      scheduleSave();
+    });
   }
 
   function variants(slot) {
@@ -977,7 +999,7 @@
       return;
     }
     var list = $("results");
-    api("GET", "sections" + query({ meeting: state.meeting, slot: slot, q: q, limit: 200 }), null, { label: "正在搜索…" },
+    api("GET", sectionsQuery({ slot: slot, q: q, limit: 200 }), null, { label: "正在搜索…" },
       function (error, data) {
         if (seq !== resultsSeq) { return; }
         if (error) { explain(error, refreshResults); return; }
