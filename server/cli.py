@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .config import default_library_path
+from .numbering import STYLES
 from .problems import ProblemsError
 
 
@@ -142,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--meeting", required=True, help="会议类型，如 动员会、回头看动员会、反馈会")
     p.add_argument("--vars", help="变量文件（JSON）；不给时使用「变量」工作表中的示例")
     p.add_argument("--set", action="append", metavar="键=值", help="单独设置一个变量，可重复")
-    p.add_argument("--style", choices=["一是", "一、", "第一"], help="编号样式（默认按会议类型）")
+    p.add_argument("--style", choices=STYLES, help="编号样式（默认按会议类型）")
     p.add_argument("--seed", type=int, help="随机选择各部分段落的种子（相同种子得到相同发言）")
     p.add_argument("--choose", action="append", metavar="部分=编号", help="指定某部分使用的段落，可重复")
     p.add_argument("--omit", action="append", metavar="部分", help="省略某部分（如 要点3），可重复")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from .library import CLOSING, OPENING, SALUTATION, Library, Meeting, Section, is_point
@@ -64,7 +65,6 @@ class Speech:
     parts: tuple[Part, ...]
     warnings: tuple[Problem, ...] = ()
     library_id: str = ""
-    variables: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def body_text(self) -> str:
@@ -175,9 +175,9 @@ def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], 
         title = render_template(meeting.title, variables.values).strip()
     except TemplateProblem as exc:
         raise LibraryError([Problem(str(exc), ERROR, "会议类型", meeting.row, "标题")]) from exc
-    speech = Speech(meeting_id, title, speaker_line(variables), style, tuple(parts), (), library.id, variables.values)
+    speech = Speech(meeting_id, title, speaker_line(variables), style, tuple(parts), (), library.id)
     warnings = list(variables.problems) + speech_warnings(library, speech, variables)
-    return Speech(**{**speech.__dict__, "warnings": tuple(warnings)})
+    return dataclasses.replace(speech, warnings=tuple(warnings))
 
 
 def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, style: str | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import os
 import re
 import threading
 import zipfile
@@ -230,15 +231,17 @@ def prepared_template(path: Path) -> PreparedTemplate:
     """The prepared template for path, reloaded when the file's mtime or size changes.
 
     One entry per path, so a designer saving the template in Word replaces it instead of
-    piling up versions. Loading happens under the lock: it is rare and takes milliseconds.
+    piling up versions. The hot path is one stat and a dict lookup; only loading (rare, a few
+    milliseconds) takes the lock.
     """
-    resolved = path.resolve()
-    stat = resolved.stat()
+    stat = os.stat(path)
     version = (stat.st_mtime_ns, stat.st_size)
+    hit = _cache.get(path)
+    if hit is not None and hit[0] == version:
+        return hit[1]
     with _cache_lock:
-        hit = _cache.get(resolved)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        template = PreparedTemplate.load(resolved)
-        _cache[resolved] = (version, template)
-        return template
+        hit = _cache.get(path)
+        if hit is None or hit[0] != version:
+            hit = (version, PreparedTemplate.load(Path(path)))
+            _cache[path] = hit
+        return hit[1]

@@ -16,6 +16,8 @@ from typing import Any, Iterable
 
 from python_calamine import CalamineWorkbook
 
+from .numbering import STYLES
+
 SLOT_CHOICES = ["称呼", "开场"] + [f"要点{i}" for i in range(1, 10)] + ["结尾"]
 YES, NO = "是", "否"
 
@@ -26,7 +28,7 @@ SHEET_LAYOUT: dict[str, list[tuple[str, int, bool, Any]]] = {
         ("编号", 16, False, None),
         ("名称", 24, False, None),
         ("部分", 44, True, None),
-        ("默认编号样式", 14, False, ["一是", "一、", "第一"]),
+        ("默认编号样式", 14, False, list(STYLES)),
         ("标题", 60, True, None),
         ("说明", 40, True, None),
     ],
