@@ -205,6 +205,27 @@ class LeanConnection:
         return int(header[9:12]), rest[:length]
 
 
+def timed_request(plan: "Plan", connection: "LeanConnection", rng: random.Random, number: int) -> tuple[str, float, int]:
+    """One request whose values were never sent before; status 0 when the connection failed."""
+    kind, path, body = plan.request(rng, number)
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    began = time.perf_counter()
+    try:
+        status, _ = connection.post(path, data)
+    except Exception:  # noqa: BLE001 - counted as an error
+        status = 0
+        connection.close()
+    return kind, time.perf_counter() - began, status
+
+
+def run_threads(count: int, target) -> None:
+    pool = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+
+
 def client_process(port: int, cafile: str | None, threads: int, duration: float, seed: int, start_at: float,
                    results: multiprocessing.Queue) -> None:
     plan = Plan(port, cafile)
@@ -222,24 +243,12 @@ def client_process(port: int, cafile: str | None, threads: int, duration: float,
         end = start_at + duration
         while time.time() < end:
             n += 1
-            kind, path, body = plan.request(rng, seed * 100000 + index * 1000 + n)
-            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            began = time.perf_counter()
-            try:
-                status, _ = connection.post(path, data)
-            except Exception:  # noqa: BLE001 - counted as an error
-                status = 0
-                connection.close()
-            mine.append((kind, time.perf_counter() - began, status))
+            mine.append(timed_request(plan, connection, rng, seed * 100000 + index * 1000 + n))
         connection.close()
         with lock:
             samples.extend(mine)
 
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
+    run_threads(threads, worker)
     results.put(samples)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.metadata
-import json
 import math
 import multiprocessing
 import os
@@ -122,13 +121,7 @@ def soak_client(port: int, cafile: str, threads: int, counts: list[int], seed: i
         mine: Counter = Counter()
         for n in range(counts[index]):
             # n is unique over the whole soak: every request carries values never seen before
-            kind, path, body = plan.request(rng, seed * 1_000_000 + index * 10_000 + n)
-            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            try:
-                status, _ = connection.post(path, data)
-            except Exception:  # noqa: BLE001 - counted as an error
-                status = 0
-                connection.close()
+            kind, _, status = load_test.timed_request(plan, connection, rng, seed * 1_000_000 + index * 10_000 + n)
             mine[kind] += 1
             if status != 200:
                 mine["errors"] += 1
@@ -138,11 +131,7 @@ def soak_client(port: int, cafile: str, threads: int, counts: list[int], seed: i
         with lock:
             tally.update(mine)
 
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
+    load_test.run_threads(threads, worker)
     results.put(dict(tally))
 
 
