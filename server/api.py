@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 
 from .compose import compose_speech, render_part, slot_kind
 from .library import Library, Section
-from .lint import compile_rules, find_outdated, lint_text
+from .lint import find_outdated, lint_text
 from .numbering import STYLES
 from .openapi import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED, MAX_UPLOAD, MAX_UPLOAD_FILES,
                       MAX_VALUE, MAX_VARIABLES, build_openapi)
@@ -387,7 +387,7 @@ def lint():
     text = text_field(body.get("text"), "text", MAX_LINT_TEXT, required=False)
     if text is None:
         raise ApiError(400, "invalid_input", "缺少「text」", "text")
-    matcher = compile_rules(library.rules)
+    matcher = library.matcher
     return jsonify({
         "library_id": library.id,
         "warnings": [p.to_dict() for p in lint_text(text, matcher)],

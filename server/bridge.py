@@ -36,7 +36,7 @@ from .api import (DOCX_MIMETYPE, ApiError, attachment_header, guard_api_request,
                   preview, style_field, text_field, the_library, variables_field)
 from .compose import compose_speech, render_part, slot_kind
 from .config import PROJECT_ROOT
-from .lint import compile_rules, find_outdated
+from .lint import find_outdated
 from .numbering import STYLES
 from .openapi import MAX_ID, MAX_LINT_TEXT, MAX_QUERY, MAX_SEED, MAX_VALUE, MAX_VARIABLES
 from .render import render_part_docx, render_speech_docx
@@ -319,7 +319,7 @@ def lint_tsv():
     text = text_field(fields.get("text"), "text", MAX_LINT_TEXT)
     if not text:  # a form body "text" decodes to text="": nothing to check is a request error
         raise ApiError(400, "invalid_input", "缺少要检查的文字「text」", "text")
-    hits = find_outdated(text, compile_rules(library.rules))
+    hits = find_outdated(text, library.matcher)
     return _tsv(["found", "start", "end", "why", "suggestion", "message"],
                 ([h.found, h.start, h.end, h.rule.why, h.rule.suggestion, h.message] for h in hits))
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from .library import CLOSING, OPENING, SALUTATION, Library, Meeting, Section, is_point
-from .lint import compile_rules, find_outdated
+from .lint import find_outdated
 from .numbering import STYLES, Block, point_blocks
 from .problems import ERROR, WARNING, InputError, LibraryError, Problem
 from .templating import TemplateProblem, inspect_template, render_template
@@ -201,7 +201,7 @@ def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, 
         number = meeting.points.index(section.slot) + 1 if section.slot in meeting.points else 1
     part = Part(section.slot, section.id, heading, paragraphs, number if is_point(section.slot) else None, style)
     warnings = list(variables.problems) + [Problem(h.message, WARNING, field="text")
-                                           for h in find_outdated(part.text, compile_rules(library.rules))]
+                                           for h in find_outdated(part.text, library.matcher)]
     return part, tuple(warnings)
 
 
@@ -234,7 +234,7 @@ def speech_warnings(library: Library, speech: Speech, variables: Variables) -> l
     """What the writer should look at before the speech reaches the podium."""
     warnings: list[Problem] = []
     text = speech.title + "\n" + speech.body_text
-    for hit in find_outdated(text, compile_rules(library.rules)):
+    for hit in find_outdated(text, library.matcher):
         warnings.append(Problem(hit.message, WARNING, field="text"))
     for word in foreign_words(library, text, variables):
         warnings.append(Problem(f"发言中出现了「{word}」，与所选单位类型或{INSPECTION_KIND}不符，请检查段落库", WARNING, field="text"))

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from .lint import PhraseRule, compile_rules, find_outdated
+from .lint import PhraseRule, RuleMatcher, compile_rules, find_outdated
 from .numbering import STYLES
 from .problems import ERROR, WARNING, LibraryError, Problem, has_errors
 from .templating import inspect_template, suggest, undefined_message
@@ -111,6 +111,11 @@ class Library:
     problems: tuple[Problem, ...] = ()  # warnings only
     source: str = ""
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    matcher: RuleMatcher | None = field(default=None, compare=False, repr=False)  # the rules, compiled once
+
+    def __post_init__(self) -> None:
+        if self.matcher is None:
+            object.__setattr__(self, "matcher", compile_rules(self.rules))
 
     def sections_for(self, meeting_id: str, slot: str, unit_type: str | None = None) -> list[Section]:
         """The enabled variants that can fill a slot, in workbook order."""
@@ -284,7 +289,8 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
     known = set(variables)
     _check_templates(meetings, sections, variables, known, problems)
     _check_coverage(meetings, sections, unit_types, problems)
-    _check_section_words(sections, unit_types, compile_rules(rules), today or dt.date.today(), problems)
+    matcher = compile_rules(rules)
+    _check_section_words(sections, unit_types, matcher, today or dt.date.today(), problems)
     instructions = tuple(str(v[0]).strip()[:MAX_CELL_CHARS] for _, v in sheets["说明"].rows if v and v[0]) if "说明" in sheets else ()
     if "说明" not in sheets:
         problems.append(Problem("缺少工作表「说明」：编辑人员将看不到填写方法（不影响使用）", WARNING, "说明"))
@@ -300,6 +306,7 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
         instructions=instructions,
         problems=tuple(problems),
         source=source,
+        matcher=matcher,
     )
     return library, problems
 
