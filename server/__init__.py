@@ -19,16 +19,16 @@ ENVIRONMENT = {
 
 
 def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
-    """The Flask app. Settings, later ones winning: defaults, the file named by BIAOTAI_CONFIG
-    (JSON or Python), the BIAOTAI_* environment variables, then `config` (a mapping, or the path
-    of a JSON/Python file)."""
+    """The Flask app. Settings, later ones winning: defaults, the working folder's biaotai.toml
+    (see config.py), the file named by BIAOTAI_CONFIG (JSON, TOML or Python), the BIAOTAI_*
+    environment variables, then `config` (a mapping, or the path of such a file)."""
     from flask import Flask
 
     from . import api
     from .addin import bp as addin_bp
     from .bridge import bp as bridge_bp
     from .bridge import openapi_paths as bridge_openapi_paths
-    from .config import default_library_path, default_templates_dir
+    from .config import default_library_path, default_templates_dir, working_config
     from .store import LibraryStore
 
     app = Flask(__name__)
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
         MAX_CONTENT_LENGTH=1024 * 1024,
         ALLOWED_ORIGINS=(),
     )
+    app.config.update(working_config())
     if os.environ.get("BIAOTAI_CONFIG"):
         _load_file(app, os.environ["BIAOTAI_CONFIG"])
     for variable, key in ENVIRONMENT.items():
@@ -65,5 +66,8 @@ def _load_file(app, path: str | os.PathLike) -> None:
     path = Path(path)
     if path.suffix.lower() == ".json":
         app.config.from_file(str(path.resolve()), load=json.load)
+    elif path.suffix.lower() == ".toml":
+        from .config import tomllib
+        app.config.from_file(str(path.resolve()), load=tomllib.load, text=False)
     else:
         app.config.from_pyfile(str(path.resolve()))

@@ -20,14 +20,14 @@ from flask import Blueprint, Response, current_app, request, send_from_directory
 from markupsafe import escape as html_escape
 
 from .api import error_response
-from .config import PROJECT_ROOT
+from .config import resource_path, static_path
 
 bp = Blueprint("addin", __name__)
 
 DEFAULT_OFFICE_JS_URL = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
-MANIFEST_PATH = PROJECT_ROOT / "addin_manifest" / "manifest.xml"
+MANIFEST_PATH = resource_path("addin_manifest") / "manifest.xml"
 MANIFEST_BASE_URL = "https://localhost:8443"  # the address written in the file, replaced when served
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = static_path()
 TASKPANE_DIR = STATIC / "taskpane"
 ICONS_DIR = STATIC / "icons"
 PANE_ASSETS = ("taskpane.js", "taskpane.css")

@@ -35,7 +35,7 @@ from flask import Blueprint, Response, current_app, g, request
 from .api import (DOCX_MIMETYPE, ApiError, attachment_header, guard_api_request, integer_field, known_meeting,
                   preview, style_field, text_field, the_library, variables_field)
 from .compose import compose_speech, render_part, slot_kind
-from .config import PROJECT_ROOT
+from .config import resource_path
 from .lint import find_outdated
 from .numbering import STYLES
 from .openapi import MAX_ID, MAX_LINT_TEXT, MAX_QUERY, MAX_SEED, MAX_VALUE, MAX_VARIABLES
@@ -45,7 +45,7 @@ from .workbook import SLOT_CHOICES
 
 bp = Blueprint("bridge", __name__)
 
-MODULE_PATH = PROJECT_ROOT / "addin_manifest" / "BiaotaiBridge.bas"
+MODULE_PATH = resource_path("addin_manifest") / "BiaotaiBridge.bas"
 MODULE_ENCODING = "cp936"
 SERVER_PLACEHOLDER = "__BIAOTAI_SERVER__"
 TOKEN_PLACEHOLDER = "__BIAOTAI_TOKEN__"

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .config import default_library_path
+from .config import ConfigError, default_library_path, is_packaged_library
 from .numbering import STYLES
 from .problems import ProblemsError
 
@@ -115,10 +115,20 @@ def cmd_library_dump(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .workfolder import init_working_folder
+    print(init_working_folder(Path(args.folder)).to_text())
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from .importer import ImportFailed, import_files
+    library = Path(args.library or default_library_path())
+    if not args.dry_run and not args.output and is_packaged_library(library):
+        raise CliError("随附的段落库不能直接修改。请先运行 biaotai init 建立工作目录，在该目录中导入；"
+                       "或用 -o 写入另一个文件。")
     try:
-        summary = import_files([Path(p) for p in args.files], Path(args.library or default_library_path()),
+        summary = import_files([Path(p) for p in args.files], library,
                                out_path=Path(args.output) if args.output else None, dry_run=args.dry_run)
     except ImportFailed as exc:
         raise CliError(str(exc)) from None
@@ -128,9 +138,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--library", help="段落库文件（默认：环境变量 BIAOTAI_LIBRARY 或随附的 section_library.xlsx）")
+    common.add_argument("--library", help="段落库文件（默认：环境变量 BIAOTAI_LIBRARY、工作目录中的段落库，"
+                                           "或随附的 section_library.xlsx）")
     parser = argparse.ArgumentParser(prog="biaotai", description="表态发言助手：段落库、组稿与 Word 文档生成")
     commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    p = commands.add_parser("init", help="建立工作目录：可编辑的段落库、配置文件、证书和日志文件夹")
+    p.add_argument("folder", nargs="?", default=".", metavar="目录", help="工作目录（默认为当前目录）")
+    p.set_defaults(run=cmd_init)
 
     p = commands.add_parser("meetings", parents=[common], help="列出会议类型及其部分")
     p.set_defaults(run=cmd_meetings)
@@ -186,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in errors:
             print(str(problem), file=sys.stderr)
         return 1
-    except CliError as exc:
+    except (CliError, ConfigError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except OSError as exc:
