@@ -1,13 +1,11 @@
 """Small helpers shared by the tests."""
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
 
 import pytest
-from docx import Document
 
 
 def require_executable(name: str, why: str) -> str:
@@ -53,8 +51,3 @@ def typed_form(value: str) -> str:
     line break inside a value starts a new paragraph (blank lines and blanks around it do not survive)."""
     value = FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     return re.sub(r"[^\S\n]*\n\s*", "\n", value)
-
-
-def docx_text(data: bytes) -> str:
-    """The paragraphs of a .docx as python-docx reads them (it must open)."""
-    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)

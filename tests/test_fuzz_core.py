@@ -13,7 +13,8 @@ from server.compose import compose_speech
 from server.library import load_library
 from server.problems import InputError, LibraryError
 from server.render import render_part_docx, render_speech_docx
-from helpers import FORBIDDEN, docx_text, typed_form
+from helpers import FORBIDDEN, typed_form
+from support.docx_readers import paragraph_text
 from workbook_factory import make_workbook
 
 pytestmark = pytest.mark.fuzz
@@ -35,7 +36,7 @@ def test_any_value_gives_a_document_with_it_or_a_named_field(library, values_fix
         assert {p.field for p in exc.problems if p.is_error} <= {"巡察组", "巡察时长"}
         assert all(p.message for p in exc.problems)
         return
-    text = docx_text(render_speech_docx(speech))
+    text = paragraph_text(render_speech_docx(speech))
     for value in (group, leader):
         # \n and \t inside a value become a line break and a tab in Word: python-docx reads them back.
         assert typed_form(value) in text

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import docx_text, require_executable
+from support.docx_readers import paragraph_text
+from helpers import require_executable
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +95,7 @@ def test_bundle_installs_offline_and_generates(installed, tmp_path):
     result = subprocess.run([str(installed / "venv" / "bin" / "biaotai"), "generate", "--meeting", "动员会",
                              "-o", str(out)], cwd=data, env=offline_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "表态发言" in docx_text(out.read_bytes())
+    assert "表态发言" in paragraph_text(out.read_bytes())
 
 
 def test_reinstall_keeps_the_office_library(bundle, installed):

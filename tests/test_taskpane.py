@@ -8,7 +8,6 @@ the configured office.js address.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
@@ -18,12 +17,12 @@ import time
 import ssl
 import urllib.error
 import urllib.request
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from helpers import require_executable
+from support.docx_readers import run_text
 from workbook_factory import TEST_VALUES, make_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -355,12 +354,6 @@ def inserted(page) -> list[dict]:
     return page.evaluate("window.__officeDouble.document")
 
 
-def docx_text(data: bytes) -> str:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        xml = z.read("word/document.xml").decode("utf-8")
-    return "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", xml))
-
-
 def banner(page):
     return page.locator("#banner")
 
@@ -433,7 +426,7 @@ def test_writer_fills_the_form_and_inserts_numbered_parts(context, live_server):
     assert [d["kind"] for d in doc] == ["file"]
     assert doc[0]["base64"] == expected["docx_base64"], "插入的片段应与服务为第 2 点渲染的完全相同"
     assert doc[0]["location"] == "Replace"
-    assert docx_text(base64.b64decode(doc[0]["base64"])).startswith("二是坚持立行立改，推动整改落实。")
+    assert run_text(base64.b64decode(doc[0]["base64"])).startswith("二是坚持立行立改，推动整改落实。")
     run = page.evaluate("window.__officeDouble.runs")[-1]
     assert run["status"] == "succeeded" and run["unsynced"] == 0
     assert [op["method"] for op in run["ops"]] == ["insertFileFromBase64", "select"]
@@ -447,7 +440,7 @@ def test_writer_fills_the_form_and_inserts_numbered_parts(context, live_server):
     point2.get_by_role("button", name="插入段落").click()
     expect(banner(page)).to_contain_text("已在光标处插入第 1 点")
     assert sent[-1]["number"] == 1
-    assert docx_text(base64.b64decode(inserted(page)[-1]["base64"])).startswith("一是坚持立行立改")
+    assert run_text(base64.b64decode(inserted(page)[-1]["base64"])).startswith("一是坚持立行立改")
 
     # take it back and move 要点2 up: 要点1 is now the second point
     card(page, "要点1").get_by_role("button", name="恢复").click()
@@ -543,7 +536,7 @@ def test_generate_full_speech_and_download(context, live_server, tmp_path):
     doc = inserted(page)
     assert len(doc) == 1 and doc[0]["kind"] == "file"
     assert base64.b64decode(doc[0]["base64"]) == expected, "插入的应是服务生成的整篇 .docx"
-    text = docx_text(expected)
+    text = run_text(expected)
     assert speech["title"] in text and "第二，坚持立行立改" in text
 
     with page.expect_download() as info:
