@@ -51,11 +51,18 @@ def _read_vars(args: argparse.Namespace, library, meeting: str) -> dict[str, str
             raise CliError(f"变量文件 {args.vars} 应是一个对象，如 {{\"单位名称\": \"市工业和信息化局\"}}")
     else:
         given = example_values(library, meeting)
+    examples = {} if args.vars else dict(given)
     for item in args.set or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise CliError(f"--set 的写法应为 键=值，现在是「{item}」")
         given[key.strip()] = value
+        examples.pop(key.strip(), None)
+    if examples and args.set:
+        # Mixing a few typed values with the sheet's examples can put another unit's facts in a speech.
+        listed = "、".join(f"{key}={value}" for key, value in examples.items() if value)
+        print(f"提示：以下变量没有填写，用的是「变量」工作表中的示例值：{listed}。"
+              "请用 --vars 文件或 --set 填写本单位的值。", file=sys.stderr)
     return given
 
 

@@ -108,3 +108,14 @@ def test_import_command_dry_run_and_output(tmp_path, library_path):
     bad.write_bytes(b"%PDF-1.4")
     failed = run("import", bad, "--library", library_path)
     assert failed.returncode == 1 and "Traceback" not in failed.stderr and "旧发言.pdf" in failed.stderr
+
+
+def test_typed_values_mixed_with_examples_are_pointed_out(library_path):
+    """--set without --vars fills the rest from the sheet's examples: the writer is told which."""
+    result = run("generate", "--library", str(library_path), "--meeting", "动员会", "--text",
+                 "--set", "单位名称=青山县第二中学")
+    assert result.returncode == 0, result.stderr
+    notice = result.stderr.split("示例值：")[1]
+    assert "用的是「变量」工作表中的示例值" in result.stderr and "单位名称=" not in notice and "巡察组=" in notice
+    result = run("generate", "--library", str(library_path), "--meeting", "动员会", "--text")
+    assert result.returncode == 0 and "示例值" not in result.stderr  # examples alone: a demonstration
