@@ -254,7 +254,8 @@ def speech_warnings(library: Library, speech: Speech, variables: Variables) -> l
 def foreign_words(library: Library, text: str, variables: Variables) -> list[str]:
     """Words that belong to another unit type or the other inspection kind, outside typed values."""
     masked = text
-    for key in sorted(variables.typed, key=lambda k: -len(variables.values[k])):
+    typed = [k for k in variables.typed if k in library.variables and not library.variables[k].choices]
+    for key in sorted(typed, key=lambda k: -len(variables.values[k])):
         if variables.values[key]:
             masked = masked.replace(variables.values[key], "□")
     columns = unit_word_columns(library.unit_types)

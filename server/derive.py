@@ -65,8 +65,9 @@ def inspection_kind(library: Library, values: dict[str, str], typed: set[str], p
     given = values.get(INSPECTION_KIND, "")
     if given and given != said[0]:
         problems.append(Problem(
-            f"「{label(library, INSPECTION_GROUP)}」是「{group}」，是{said[0]}组，"
-            f"而「{label(library, INSPECTION_KIND)}」填的是「{given}」：两者矛盾，请改正其中一项", field=INSPECTION_KIND))
+            f"「{INSPECTION_GROUP}」填的是「{group}」（{said[0]}组），「{INSPECTION_KIND}」却是「{given}」：两者矛盾，"
+            f"请改正「{INSPECTION_GROUP}」或「{INSPECTION_KIND}」（{INSPECTION_KIND}也可以不填，由{INSPECTION_GROUP}名称决定）",
+            field=INSPECTION_KIND))
     elif not given:
         values[INSPECTION_KIND] = said[0]
 
