@@ -51,7 +51,7 @@ def read_unit_profiles(sheet: SheetRows, problems: list[Problem]) -> tuple[dict[
             if column not in OPTIONAL_PROFILE_COLUMNS and not row.text(column):
                 example = next((p[column] for p in profiles.values() if p.get(column)), "")
                 hint = f"（例如「局」一行填的是「{example}」）" if example else ""
-                row.problem(column, f"单位类型「{name or '？'}」缺少「{column}」{hint}：生成这类单位的发言要用到它，请补全")
+                row.problem(column, f"此项为空：单位类型「{name or '？'}」缺少「{column}」{hint}，生成这类单位的发言要用到它，请补全")
         if name:
             profiles[name] = {column: row.text(column) for column in columns}
             for alias in split_list(row.text(ALIAS_COLUMN)):

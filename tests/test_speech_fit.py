@@ -206,3 +206,50 @@ def test_previous_round_named_once_in_full(shipped_library):
     for seed in range(8):
         speech = compose_speech(shipped_library, "回头看动员会", values, seed=seed)
         assert speech.body_text.count("2023年市委第二轮巡察") == 1, seed
+
+
+NEW_VARIABLES = ("发言人身份", "委托人", "巡察重点", "会议日期")
+
+
+@pytest.fixture
+def shipped_client():
+    from conftest import SHIPPED_LIBRARY
+    from server import create_app
+    return create_app({"TESTING": True, "LIBRARY": str(SHIPPED_LIBRARY), "TOKEN": None}).test_client()
+
+
+@pytest.mark.parametrize("given, field", [
+    ({"巡察组": "省委第二巡视组", "巡察类型": "巡察"}, "巡察类型"),
+    ({"单位类型": "部"}, "单位类型"),
+    ({"党组织": ""}, "党组织"),
+])
+def test_api_answers_400_naming_the_field(shipped_client, shipped_library, given, field):
+    values = {**example_values(shipped_library, "动员会"), **given}
+    response = shipped_client.post("/api/speech", json={"meeting": "动员会", "variables": values})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["field"] == field and error["code"] and field in error["message"]
+
+
+def test_every_client_is_offered_the_new_variables_with_help(shipped_client, shipped_library):
+    """The pane builds its form from /api/variables, the VBA macro from variables.tsv, the CLI prints the schema."""
+    schema = {v["key"]: v for v in shipped_client.get("/api/variables?meeting=动员会").get_json()["variables"]}
+    for key in NEW_VARIABLES:
+        assert schema[key]["help"], key
+    assert schema["发言人身份"]["choices"] == ["主要负责人", "班子成员（受委托）"]
+    assert schema["巡察方式"]["choices"] == ["常规", "专项", "机动", "提级", "交叉"]
+    assert "党组织类别" not in schema and "本职工作" not in schema
+    tsv = shipped_client.get("/api/bridge/variables.tsv?meeting=动员会").get_data(as_text=True)
+    rows = {line.split("\t")[0]: line.split("\t") for line in tsv.splitlines()}
+    for key in NEW_VARIABLES:
+        assert schema[key]["help"] in rows[key], key
+    assert "主要负责人、班子成员（受委托）" in rows["发言人身份"]
+    from server.cli import main
+    import contextlib
+    import io
+    import json
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["variables", "--meeting", "动员会", "--library", shipped_library.source]) == 0
+    cli = {v["key"]: v for v in json.loads(out.getvalue())}
+    assert all(cli[key]["help"] == schema[key]["help"] for key in NEW_VARIABLES)
