@@ -8,12 +8,16 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from .derive import date_line, speaker_line
+from .keys import INSPECTION_KIND
 from .library import CLOSING, OPENING, SALUTATION, Library, Meeting, Section, is_point
 from .lint import find_outdated
 from .numbering import STYLES, Block, point_blocks
 from .problems import ERROR, WARNING, InputError, LibraryError, Problem
-from .templating import TemplateProblem, inspect_template, render_template
-from .variables import INSPECTION_KIND, Variables, resolve_variables
+from .profiles import unit_word_columns
+from .templating import TemplateProblem, inspect_template, render_pieces, render_template
+from .title_layout import break_title
+from .variables import Variables, resolve_variables
 
 CHARS_PER_MINUTE = 220
 USUAL_LENGTH = (1200, 3000)
@@ -65,6 +69,8 @@ class Speech:
     parts: tuple[Part, ...]
     warnings: tuple[Problem, ...] = ()
     library_id: str = ""
+    title_lines: tuple[str, ...] = ()  # the title broken at word boundaries (server/title_layout.py)
+    date_line: str = ""  # （2025年3月12日） when 会议日期 is given
 
     @property
     def body_text(self) -> str:
@@ -72,7 +78,7 @@ class Speech:
 
     @property
     def text(self) -> str:
-        head = [self.title] + ([self.speaker_line] if self.speaker_line else [])
+        head = [self.title] + [line for line in (self.date_line, self.speaker_line) if line]
         return "\n".join(head) + "\n\n" + self.body_text + "\n"
 
     @property
@@ -88,7 +94,8 @@ class Speech:
         return [b for part in self.parts for b in part.blocks]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"meeting": self.meeting, "title": self.title, "speaker_line": self.speaker_line, "style": self.style,
+        return {"meeting": self.meeting, "title": self.title, "title_lines": list(self.title_lines or (self.title,)),
+                "date_line": self.date_line, "speaker_line": self.speaker_line, "style": self.style,
                 "parts": [p.to_dict() for p in self.parts], "text": self.text, "characters": self.characters,
                 "minutes": self.minutes, "warnings": [w.to_dict() for w in self.warnings], "library_id": self.library_id}
 
@@ -158,7 +165,8 @@ def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], 
     parts = []
     number = 0
     for slot in _plan_slots(meeting, omit, order):
-        variants = library.sections_for(meeting_id, slot, variables.unit_type)
+        variants = library.sections_for(meeting_id, slot, variables.unit_type, variables.speaker_role or None,
+                                        variables.inspection_mode or None)
         if slot in choices:
             section = _chosen(library, meeting_id, slot, choices[slot], variants)
         elif variants:
@@ -166,16 +174,19 @@ def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], 
         elif slot == SALUTATION:
             continue
         else:
-            raise LibraryError([Problem(f"「{slot}」没有适用于{variables.unit_type or '该单位'}的启用段落", ERROR, "段落")])
+            fit = "、".join(v for v in (variables.unit_type, variables.speaker_role, variables.inspection_mode) if v)
+            raise LibraryError([Problem(f"「{slot}」没有适用于（{fit or '该单位'}）的启用段落，请在段落库中添加", ERROR, "段落")])
         heading, paragraphs = render_section_text(section, variables)
         if is_point(slot):
             number += 1
         parts.append(Part(slot, section.id, heading, paragraphs, number if is_point(slot) else None, style))
     try:
-        title = render_template(meeting.title, variables.values).strip()
+        pieces = render_pieces(meeting.title, variables.values)
     except TemplateProblem as exc:
         raise LibraryError([Problem(str(exc), ERROR, "会议类型", meeting.row, "标题")]) from exc
-    speech = Speech(meeting_id, title, speaker_line(variables), style, tuple(parts), (), library.id)
+    title = "".join(text for text, _ in pieces).strip()
+    speech = Speech(meeting_id, title, speaker_line(variables.values), style, tuple(parts), (), library.id,
+                    break_title(pieces), date_line(variables.values))
     warnings = list(variables.problems) + speech_warnings(library, speech, variables)
     return dataclasses.replace(speech, warnings=tuple(warnings))
 
@@ -223,13 +234,6 @@ def _chosen(library: Library, meeting_id: str, slot: str, section_id: str, varia
     return section
 
 
-def speaker_line(variables: Variables) -> str:
-    values = variables.values
-    line = values.get("单位名称", "") + values.get("发言人", "")
-    name = values.get("发言人姓名", "")
-    return f"{line}　{name}" if line and name else line or name
-
-
 def speech_warnings(library: Library, speech: Speech, variables: Variables) -> list[Problem]:
     """What the writer should look at before the speech reaches the podium."""
     warnings: list[Problem] = []
@@ -250,13 +254,15 @@ def speech_warnings(library: Library, speech: Speech, variables: Variables) -> l
 def foreign_words(library: Library, text: str, variables: Variables) -> list[str]:
     """Words that belong to another unit type or the other inspection kind, outside typed values."""
     masked = text
-    for key in sorted(variables.typed, key=lambda k: -len(variables.values[k])):
+    typed = [k for k in variables.typed if k in library.variables and not library.variables[k].choices]
+    for key in sorted(typed, key=lambda k: -len(variables.values[k])):
         if variables.values[key]:
             masked = masked.replace(variables.values[key], "□")
-    own = set(variables.values.get(k, "") for k in ("自称", "全体", "党组织", "领导班子", "干部职工"))
+    columns = unit_word_columns(library.unit_types)
+    own = set(variables.values.get(k, "") for k in columns)
     words = set()
     for values in library.unit_types.values():
-        for key in ("自称", "全体", "党组织"):
+        for key in columns:
             word = values.get(key, "")
             if len(word) >= 2 and word not in own and not any(word in o for o in own):
                 words.add(word)

@@ -17,8 +17,10 @@ SECTION_TEMPLATE = "section.docx"
 
 def render_speech_docx(speech: Speech, templates_dir: Path | None = None) -> bytes:
     template = prepared_template((templates_dir or default_templates_dir()) / SPEECH_TEMPLATE)
-    return template.render({"title": speech.title, "speaker_line": speech.speaker_line,
-                            "paragraphs": [b.to_dict() for b in speech.blocks]})
+    # Line breaks are decided by the core (server/title_layout.py); "\n" in a value becomes <w:br/>.
+    title = "\n".join(speech.title_lines or (speech.title,))
+    speaker = "\n".join(line for line in (speech.date_line, speech.speaker_line) if line)
+    return template.render({"title": title, "speaker_line": speaker, "paragraphs": [b.to_dict() for b in speech.blocks]})
 
 
 def render_part_docx(part: Part, templates_dir: Path | None = None) -> bytes:

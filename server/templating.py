@@ -99,3 +99,32 @@ def render_template(text: str, values: Mapping[str, str]) -> str:
         raise TemplateProblem(f"模板中用到了未定义的内容：{exc.message}") from exc
     except Exception as exc:  # a template that fails at render time (e.g. 1/0) is an editor problem
         raise TemplateProblem(f"模板无法生成文字：{exc}") from exc
+
+
+# Private-use marks around every {{ }} output: where a value starts and ends in rendered text.
+_VALUE_OPEN, _VALUE_CLOSE = "\ue000", "\ue001"
+_MARKS = re.compile(f"[{_VALUE_OPEN}{_VALUE_CLOSE}]")
+_PIECES_ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
+                                   finalize=lambda value: f"{_VALUE_OPEN}{value}{_VALUE_CLOSE}")
+
+
+@lru_cache(maxsize=1024)
+def _compiled_pieces(text: str) -> jinja2.Template:
+    return _PIECES_ENV.from_string(text)
+
+
+def render_pieces(text: str, values: Mapping[str, str]) -> list[tuple[str, bool]]:
+    """The rendered template cut where a value starts or ends: [(text, is_value)], non-empty, in order.
+
+    "".join of the texts equals render_template(text, values); raises TemplateProblem like it."""
+    render_template(text, values)  # the same checks and errors
+    clean = {k: _MARKS.sub("", str(v)) for k, v in values.items()}
+    if inspect_template(text).simple:
+        marked = _SIMPLE_VAR.sub(lambda m: f"{_VALUE_OPEN}{clean[m.group(1)]}{_VALUE_CLOSE}", text)
+    else:
+        marked = _compiled_pieces(text).render(**clean)
+    pieces: list[tuple[str, bool]] = []
+    for index, chunk in enumerate(re.split(f"{_VALUE_OPEN}|{_VALUE_CLOSE}", marked)):
+        if chunk:
+            pieces.append((chunk, index % 2 == 1))
+    return pieces

@@ -18,7 +18,9 @@ from python_calamine import CalamineWorkbook
 
 from .numbering import STYLES
 
-SLOT_CHOICES = ["称呼", "开场"] + [f"要点{i}" for i in range(1, 10)] + ["结尾"]
+SALUTATION, OPENING, CLOSING = "称呼", "开场", "结尾"
+OPTIONAL_SLOTS = {SALUTATION}
+SLOT_CHOICES = [SALUTATION, OPENING] + [f"要点{i}" for i in range(1, 10)] + [CLOSING]
 YES, NO = "是", "否"
 
 # sheet -> [(header, width, wrap, dropdown)]; dropdown is a list of values or a formula.
@@ -31,6 +33,7 @@ SHEET_LAYOUT: dict[str, list[tuple[str, int, bool, Any]]] = {
         ("默认编号样式", 14, False, list(STYLES)),
         ("标题", 60, True, None),
         ("说明", 40, True, None),
+        ("巡察方式", 22, True, None),
     ],
     "段落": [
         ("编号", 20, False, None),
@@ -43,6 +46,8 @@ SHEET_LAYOUT: dict[str, list[tuple[str, int, bool, Any]]] = {
         ("启用", 8, False, [YES, NO]),
         ("来源", 24, True, None),
         ("备注", 30, True, None),
+        ("适用发言人身份", 16, True, None),
+        ("适用巡察方式", 16, True, "='巡察方式'!$A$2:$A$200"),
     ],
     "变量": [
         ("键", 14, False, None),
@@ -52,7 +57,8 @@ SHEET_LAYOUT: dict[str, list[tuple[str, int, bool, Any]]] = {
         ("必填", 8, False, [YES, NO]),
         ("适用会议类型", 22, True, "='会议类型'!$A$2:$A$200"),
         ("可选值", 22, True, None),
-        ("来源", 10, False, ["填写", "单位类型"]),
+        ("来源", 10, False, ["填写", "单位类型", "推导"]),
+        ("文中后缀", 14, False, None),
     ],
     "单位类型": [
         ("单位类型", 10, False, None),
@@ -62,7 +68,16 @@ SHEET_LAYOUT: dict[str, list[tuple[str, int, bool, Any]]] = {
         ("党组织", 12, False, None),
         ("领导班子", 16, False, None),
         ("干部职工", 20, False, None),
-        ("党组织类别", 12, False, None),
+        ("下属", 24, True, None),
+        ("服务对象", 16, False, None),
+        ("事业称谓", 10, False, None),
+        ("别名", 16, True, None),
+    ],
+    "巡察方式": [
+        ("巡察方式", 10, False, None),
+        ("称谓", 28, True, None),
+        ("需要巡察重点", 12, False, [YES, NO]),
+        ("说明", 50, True, None),
     ],
     "提法": [
         ("过时提法", 30, True, None),

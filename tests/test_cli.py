@@ -38,7 +38,8 @@ def test_generate_with_examples_and_overrides(tmp_path, library_path):
     assert result.returncode == 0, result.stderr
     assert "已生成" in result.stderr
     text = "\n".join(p.text for p in Document(out).paragraphs)
-    assert "在市委第四巡察组巡察市发展和改革委员会党组工作动员会上的表态发言" in text
+    # the title breaks into balanced lines between words (server/title_layout.py), never inside one
+    assert Document(out).paragraphs[0].text == "在市委第四巡察组巡察市发展和改革委员会\n党组工作动员会上的表态发言"
     assert "第一，" in text and "我委" in text and "我局" not in text
 
 

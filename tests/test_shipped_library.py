@@ -15,16 +15,19 @@ from server.compose import compose_speech, count_characters, render_section_text
 from server.dump import dump_workbook
 from server.lint import lint_text
 from server.variables import example_values, resolve_variables
+from test_speech_fit import UNITS
 
 MEETINGS = ("动员会", "回头看动员会", "反馈会")
-UNIT_TYPES = ("局", "委", "办", "院", "县", "区", "公司", "学校")
+UNIT_TYPES = tuple(UNITS)  # every shipped unit type
+HEAD = "主要负责人"
 PLACEHOLDERS = re.compile(r"\{\{|\}\}|\{%|%\}|XX|xx|\*\*|×|某某")
 
 
 def unit_values(library, meeting, unit, kind):
     values = example_values(library, meeting)
     group = "省委第二巡视组" if kind == "巡视" else "市委第四巡察组"
-    values.update(单位类型=unit, 巡察类型=kind, 巡察组=group, 单位名称=f"测试{unit}", 上级党委="省委" if kind == "巡视" else "市委")
+    values.update(单位类型=unit, 巡察类型=kind, 巡察组=group, 单位名称=UNITS[unit][0], 业务领域=UNITS[unit][1],
+                  发言人=UNITS[unit][2], 上级党委="省委" if kind == "巡视" else "市委")
     if "上轮巡察" in values:
         values["上轮巡察"] = "2023年省委第三轮巡视" if kind == "巡视" else "2023年市委第二轮巡察"
     return values
@@ -37,11 +40,15 @@ def test_loads_without_errors_or_warnings(shipped_library):
 
 @pytest.mark.parametrize("meeting", MEETINGS)
 def test_every_slot_has_three_variants_for_every_unit_type(shipped_library, meeting):
+    """Three variants for the usual case (the head speaks, the meeting's first mode), one for every other."""
     slots = shipped_library.meetings[meeting].slots
+    modes = [m for m in shipped_library.modes if shipped_library.meetings[meeting].allows(m)]
     combinations = 1
     for slot in slots:
         for unit in UNIT_TYPES:
-            assert len(shipped_library.sections_for(meeting, slot, unit)) >= 3, (meeting, slot, unit)
+            assert len(shipped_library.sections_for(meeting, slot, unit, HEAD, modes[0])) >= 3, (meeting, slot, unit)
+            for role, mode in itertools.product(shipped_library.speaker_roles, modes):
+                assert shipped_library.sections_for(meeting, slot, unit, role, mode), (meeting, slot, unit, role, mode)
         combinations *= len(shipped_library.sections_for(meeting, slot))
     assert combinations >= 81
 
@@ -68,7 +75,7 @@ def test_every_section_reads_right_for_every_unit_and_kind(shipped_library, meet
         shortest = longest = 0
         for slot in library.meetings[meeting].slots:
             lengths = []
-            for section in library.sections_for(meeting, slot, unit):
+            for section in library.sections_for(meeting, slot, unit, HEAD, variables.inspection_mode):
                 heading, paragraphs = render_section_text(section, variables)
                 text = heading + "".join(paragraphs)
                 assert not PLACEHOLDERS.search(text), (section.id, text)

@@ -390,7 +390,7 @@ def test_writer_fills_the_form_and_inserts_numbered_parts(context, live_server):
     # derived values: shown from the unit type, overridable, restored when cleared
     expect(page.locator('[data-field="自称"] .derived')).to_have_text("自动：「我局」")
     expect(page.locator('[data-key="自称"]')).to_have_attribute("placeholder", "我局")
-    expect(page.locator("#derived-summary")).to_have_text("按「局」：我局、全局上下、局、局党组、局领导班子、全局干部职工、党组")
+    expect(page.locator("#derived-summary")).to_have_text("按「局」：我局、全局上下、局、局党组、局领导班子、全局干部职工、各科室、各直属单位、事业、人民群众")
     fill_values(page, {"单位类型": "委"})
     expect(page.locator('[data-field="自称"] .derived')).to_have_text("自动：「我委」")
     expect(page.locator('[data-key="自称"]')).to_be_hidden()
@@ -697,6 +697,10 @@ def test_shipped_library_in_the_pane(context, certificates, tmp_path):
         no_horizontal_overflow(page)
         screenshot(page, "taskpane-320-shipped.png")
         page.click("#tab-info")
+        for key in ("发言人身份", "委托人", "巡察重点", "会议日期"):  # issue 13: offered with their help text
+            spec = next(v for v in schema if v["key"] == key)
+            expect(page.locator(f'[data-field="{key}"] .help')).to_have_text(spec["help"])
+        expect(page.locator('[data-field="发言人身份"] option')).to_have_count(3)  # 请选择 + two roles
         page.get_by_role("button", name="由单位类型推导（可改写）").click()
         no_horizontal_overflow(page)
         screenshot(page, "taskpane-320-shipped-form.png")

@@ -1,0 +1,118 @@
+"""Checks over the whole loaded workbook: templates, coverage of every slot, words typed literally.
+
+Each check appends located Problems; none raises. server/library.py runs them after reading the sheets.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable, Mapping
+
+from .lint import find_outdated
+from .problems import ERROR, WARNING, Problem
+from .profiles import unit_word_columns
+from .templating import inspect_template, undefined_message
+from .workbook import OPTIONAL_SLOTS
+
+
+
+def check_templates(meetings, modes, sections, variables, problems: list[Problem]) -> None:
+    """Every template parses and uses only variables that have a value where it is used."""
+    known = set(variables)
+
+    def check(text: str, sheet: str, row: int, column: str, meeting_ids: Iterable[str]) -> None:
+        info = inspect_template(text)
+        if info.syntax_error:
+            problems.append(Problem(info.syntax_error, ERROR, sheet, row, column))
+            return
+        for name in sorted(info.variables):
+            if name not in known:
+                problems.append(Problem(undefined_message(name, known), ERROR, sheet, row, column))
+                continue
+            spec = variables[name]
+            outside = [m for m in meeting_ids if not spec.applies_to(m)]
+            if outside:
+                problems.append(Problem(
+                    f"变量 {{{{ {name} }}}} 只适用于 {'、'.join(spec.meetings)}，在「{'、'.join(outside)}」中没有值",
+                    ERROR, sheet, row, column))
+
+    for meeting in meetings.values():
+        check(meeting.title, "会议类型", meeting.row, "标题", [meeting.id])
+    for mode in modes.values():
+        check(mode.phrase, "巡察方式", mode.row, "称谓", tuple(meetings))
+    for section in sections.values():
+        ids = section.meetings or tuple(meetings)
+        check(section.heading, "段落", section.row, "小标题", ids)
+        check(section.body, "段落", section.row, "正文", ids)
+
+
+def check_coverage(meetings, sections, unit_types, roles, modes, problems: list[Problem]) -> None:
+    """Every slot can be filled; a unit type, speaker role or mode no variant suits is named."""
+    by_slot: dict[str, list] = {}
+    for section in sections.values():
+        if section.enabled:
+            by_slot.setdefault(section.slot, []).append(section)
+    for meeting in meetings.values():
+        for slot in meeting.slots:
+            variants = [s for s in by_slot.get(slot, []) if s.serves(meeting.id)]
+            if not variants:
+                if slot not in OPTIONAL_SLOTS:
+                    problems.append(Problem(
+                        f"会议类型「{meeting.id}」的「{slot}」没有任何启用的段落，无法生成发言；请添加段落或把已有段落的「启用」改为「是」",
+                        ERROR, "会议类型", meeting.row, "部分"))
+                continue
+            if slot in OPTIONAL_SLOTS or any(not (s.unit_types or s.roles or s.modes) for s in variants):
+                continue
+            lacking = []
+            for unit, role, mode in itertools.product(unit_types, roles or (None,), meeting.modes or tuple(modes) or (None,)):
+                if not any(s.fits(unit, role, mode) for s in variants):
+                    lacking.append("、".join(x for x in (unit, role, mode) if x))
+            if lacking:
+                more = f"等 {len(lacking)} 种情形" if len(lacking) > 3 else ""
+                problems.append(Problem(
+                    f"会议类型「{meeting.id}」的「{slot}」没有适用于（{'；'.join(lacking[:3])}）{more}的段落，"
+                    "请添加段落，或放宽已有段落的「适用单位类型」「适用发言人身份」「适用巡察方式」",
+                    WARNING, "会议类型", meeting.row, "部分"))
+
+
+def check_section_words(sections, unit_types, matcher, today: dt.date, problems: list[Problem]) -> None:
+    """Outdated phrases (提法) and unit-specific words typed literally, as warnings."""
+    words: dict[str, str] = {}
+    columns = unit_word_columns(unit_types)
+    for values in unit_types.values():
+        for key in columns:
+            if values.get(key) and len(values[key]) >= 2:
+                words.setdefault(values[key], key)
+    checker = _word_checker(matcher, tuple(sorted(words.items(), key=lambda item: (-len(item[0]), item[0]))), today)
+    for section in sections.values():
+        for column, text in (("小标题", section.heading), ("正文", section.body)):
+            for message in _text_warnings(text, checker):
+                problems.append(Problem(message, WARNING, "段落", section.row, column))
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: _word_checker hands out one per configuration
+class _WordChecker:
+    matcher: Any
+    pattern: re.Pattern | None
+    keys: Mapping[str, str]
+    today: dt.date
+
+
+@lru_cache(maxsize=64)
+def _word_checker(matcher, word_list: tuple[tuple[str, str], ...], today: dt.date) -> _WordChecker:
+    pattern = re.compile("|".join(re.escape(w) for w, _ in word_list)) if word_list else None
+    return _WordChecker(matcher, pattern, dict(word_list), today)
+
+
+@lru_cache(maxsize=65536)
+def _text_warnings(text: str, checker: _WordChecker) -> tuple[str, ...]:
+    """Per distinct text (cached): reloads re-check only the rows that changed."""
+    messages = [hit.message for hit in find_outdated(text, checker.matcher, checker.today)]
+    if checker.pattern is not None:
+        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)
+        for word in sorted(set(checker.pattern.findall(literal))):
+            messages.append(f"直接写了「{word}」，换成其他单位类型时会出错，请改为 {{{{ {checker.keys[word]} }}}}")
+    return tuple(messages)
