@@ -10,10 +10,11 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .derive import date_line, speaker_line
 from .keys import INSPECTION_KIND
-from .library import CLOSING, OPENING, SALUTATION, Library, Meeting, Section, is_point
+from .library import Library, Meeting, Section
 from .lint import find_outdated
-from .numbering import STYLES, Block, point_blocks
+from .numbering import STYLES, Block, plan_points, point_blocks, point_number
 from .problems import ERROR, WARNING, InputError, LibraryError, Problem
+from .slots import CLOSING, OPENING, SALUTATION, is_point, slot_kind
 from .profiles import unit_word_columns
 from .templating import TemplateProblem, inspect_template, render_pieces, render_template
 from .title_layout import break_title
@@ -21,11 +22,6 @@ from .variables import Variables, resolve_variables
 
 CHARS_PER_MINUTE = 220
 USUAL_LENGTH = (1200, 3000)
-SLOT_KINDS = {SALUTATION: "salutation", OPENING: "opening", CLOSING: "closing"}
-
-
-def slot_kind(slot: str) -> str:
-    return "point" if is_point(slot) else SLOT_KINDS.get(slot, "other")
 
 
 @dataclass(frozen=True)
@@ -128,25 +124,19 @@ def render_section_text(section: Section, variables: Variables) -> tuple[str, tu
 
 
 def _plan_slots(meeting: Meeting, omit: Iterable[str], order: Sequence[str] | None) -> list[str]:
+    """Every slot the speech fills, in order: the parts before the points, the points kept (as
+    numbering.plan_points orders them), the parts after."""
     omit = list(omit or [])
     for slot in omit:
         if slot not in meeting.slots:
             raise InputError([Problem(f"会议类型「{meeting.id}」没有「{slot}」这一部分", field="omit")])
         if slot in (OPENING, CLOSING):
             raise InputError([Problem(f"「{slot}」不能省略", field="omit")])
-    points = [s for s in meeting.points if s not in omit]
-    if order:
-        unknown = [s for s in order if s not in meeting.points]
-        if unknown or len(set(order)) != len(order):
-            bad = "、".join(unknown) if unknown else "有重复的要点"
-            raise InputError([Problem(f"要点顺序有误（{bad}），只能排列 {'、'.join(meeting.points)}", field="order")])
-        kept = [s for s in order if s in points]
-        points = kept + [s for s in points if s not in kept]
-    if not points:
-        raise InputError([Problem("至少要保留一个要点", field="omit")])
-    before = [s for s in meeting.slots if not is_point(s) and meeting.slots.index(s) < meeting.slots.index(meeting.points[0])]
-    after = [s for s in meeting.slots if not is_point(s) and s not in before]
-    return [s for s in before if s not in omit] + points + [s for s in after if s not in omit]
+    points = plan_points(meeting.points, omit, order)
+    first_point = meeting.slots.index(meeting.points[0])
+    before = [s for s in meeting.slots[:first_point] if not is_point(s) and s not in omit]
+    after = [s for s in meeting.slots[first_point:] if not is_point(s) and s not in omit]
+    return before + points + after
 
 
 def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], *, style: str | None = None,
@@ -192,8 +182,11 @@ def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], 
 
 
 def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, style: str | None = None,
-                number: int | None = None, meeting_id: str | None = None) -> tuple[Part, tuple[Problem, ...]]:
-    """One section as a part, numbered as asked: what 插入段落 puts at the cursor."""
+                omit: Iterable[str] = (), order: Sequence[str] | None = None, number: int | None = None,
+                meeting_id: str | None = None) -> tuple[Part, tuple[Problem, ...]]:
+    """One section as a part: what 插入段落 puts at the cursor. A point is numbered as the whole
+    speech would number it with the same `omit` and `order` (numbering.point_number); `number`
+    is what older clients computed themselves, honoured only when given."""
     section = library.sections.get(section_id)
     if section is None:
         raise InputError([Problem(f"没有编号为「{section_id}」的段落", field="id")])
@@ -209,7 +202,7 @@ def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, 
     variables = resolve_variables(library, meeting_id, given, needed=used)
     heading, paragraphs = render_section_text(section, variables)
     if is_point(section.slot) and number is None:
-        number = meeting.points.index(section.slot) + 1 if section.slot in meeting.points else 1
+        number = point_number(meeting.points, section.slot, omit, order)
     part = Part(section.slot, section.id, heading, paragraphs, number if is_point(section.slot) else None, style)
     warnings = list(variables.problems) + [Problem(h.message, WARNING, field="text")
                                            for h in find_outdated(part.text, library.matcher)]

@@ -13,17 +13,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from .keys import COMPUTED, CORE_VARIABLES, INSPECTION_MODE, SPEAKER_ROLE, UNIT_TYPE
 from .lint import PhraseRule, RuleMatcher, compile_rules
-from .numbering import STYLES
+from .numbering import STYLES, strip_ordinal
 from .problems import ERROR, WARNING, LibraryError, Problem, has_errors
 from .profiles import OPTIONAL_PROFILE_COLUMNS, InspectionMode, read_modes, read_unit_profiles
-from .sheet_rows import MAX_CELL_CHARS, Row, clean_text, closed_list, data_rows, split_list, unique_id, yes_no
+from .sheet_rows import MAX_CELL_CHARS, Row, closed_list, data_rows, split_list, unique_id, yes_no
 from .library_checks import check_coverage, check_section_words, check_templates
 from .templating import suggest
-from .workbook import CLOSING, OPENING, SALUTATION, SLOT_CHOICES, SheetRows, UnreadableWorkbook, read_sheets
+from .slots import SLOT_CHOICES, is_point
+from .workbook import SheetRows, UnreadableWorkbook, read_sheets
 
 ALL_MEETINGS = "通用"
 REQUIRED_SHEETS = {
@@ -148,10 +149,6 @@ class Library:
 
     def meeting(self, meeting_id: str) -> Meeting | None:
         return self.meetings.get(meeting_id)
-
-
-def is_point(slot: str) -> bool:
-    return slot.startswith("要点")
 
 
 def library_id(data: bytes) -> str:
@@ -406,8 +403,7 @@ def _parse_section_row(sheet, number, values, meetings, unit_types, roles, modes
     if is_point(slot) and not heading:
         row.problem("小标题", "要点需要一句小标题（不带序号）")
     if heading:
-        heading = re.sub(r"^([一二三四五六七八九十]+[是、，,]|第[一二三四五六七八九十]+[，,、])", "", heading)
-        heading = heading.rstrip("。；;，,")
+        heading = strip_ordinal(heading).rstrip("。；;，,")
     section = Section(section_id, meeting_ids, slot, heading, row.text("正文"), types, split_list(row.text("标签")),
                       yes_no(row, "启用", True), row.text("来源"), row.text("备注"), row.number, section_roles, section_modes)
     return section, tuple(problems)

@@ -15,7 +15,7 @@ from .lint import find_outdated
 from .problems import ERROR, WARNING, Problem
 from .profiles import unit_word_columns
 from .templating import inspect_template, undefined_message
-from .workbook import OPTIONAL_SLOTS
+from .slots import OPTIONAL_SLOTS
 
 
 

@@ -12,7 +12,8 @@ from typing import Any, Iterable, Mapping
 
 from . import derive
 from .keys import INSPECTION_FOCUS, INSPECTION_KIND, INSPECTION_MODE, SPEAKER_ROLE, UNIT_TYPE
-from .library import Library, Meeting, clean_text
+from .library import Library, Meeting
+from .sheet_rows import clean_text
 from .problems import WARNING, InputError, Problem
 
 MAX_VALUE_LENGTH = 500

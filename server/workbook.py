@@ -17,10 +17,8 @@ from typing import Any, Iterable
 from python_calamine import CalamineWorkbook
 
 from .numbering import STYLES
+from .slots import SLOT_CHOICES
 
-SALUTATION, OPENING, CLOSING = "称呼", "开场", "结尾"
-OPTIONAL_SLOTS = {SALUTATION}
-SLOT_CHOICES = [SALUTATION, OPENING] + [f"要点{i}" for i in range(1, 10)] + [CLOSING]
 YES, NO = "是", "否"
 
 # sheet -> [(header, width, wrap, dropdown)]; dropdown is a list of values or a formula.
