@@ -56,6 +56,6 @@ def test_quick_run_reports_every_figure_with_a_ratio(tmp_path: Path) -> None:
     assert len(targets) == 4  # full speech, one-row reload, 32 clients p99, memory
     assert all(verdict.startswith(("**达标**", "**未达标**")) for verdict in targets.values())
 
-    for fact in ("uname -a", "CPU", "核数", "Python", "docxtpl", "python-calamine", "waitress", "/proc/loadavg", "总用时"):
+    for fact in ("uname -a", "CPU", "核数", "Python", "docxtpl", "python-calamine", "granian", "cheroot", "/proc/loadavg", "总用时"):
         assert fact in text, f"RESULTS.md 中缺少「{fact}」"
     assert "未能运行" not in text.split("## 未达标与未能运行", 1)[1].split("##", 1)[0]
