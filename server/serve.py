@@ -166,10 +166,28 @@ _PRELOADED: Any = None
 
 def load_worker_app(settings: str) -> Callable:
     """granian's loader, called once in every worker process: the Flask app (WSGI callable)."""
+    values = json.loads(settings)
+    die_with_master(values.get("SERVE_MASTER_PID"))
     if _PRELOADED is not None:
         return _PRELOADED
     from . import create_app
-    return create_app(json.loads(settings))
+    return create_app(values)
+
+
+def die_with_master(master_pid: int | None) -> None:
+    """On Linux, a worker gets SIGTERM when the master dies (even by SIGKILL): orphaned workers
+    would go on holding the port, and a restarted service could not bind it."""
+    if sys.platform != "linux" or not master_pid:
+        return
+    import ctypes
+    import signal
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != master_pid:  # the master died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +211,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     ip, port = bind_address(args.host, args.port)
 
     from . import create_app
-    settings: dict[str, Any] = {"SERVE_HOST": args.host}
+    settings: dict[str, Any] = {"SERVE_HOST": args.host, "SERVE_MASTER_PID": os.getpid()}
     if args.library:
         settings["LIBRARY"] = str(Path(args.library).resolve())
     if files is not None:

@@ -74,9 +74,26 @@ class Service:
         self._log_handle.close()
         return self.process.returncode
 
+    def workers(self) -> list[int]:
+        """The worker processes granian started (children of the master; Linux /proc)."""
+        return children(self.process.pid)
+
     def stderr(self) -> str:
         self._log_handle.flush()
         return self.log.read_text(encoding="utf-8")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
 
 
 @pytest.fixture(scope="module")
