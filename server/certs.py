@@ -40,7 +40,8 @@ def _pkcs8(key) -> bytes:
                              serialization.NoEncryption())
 
 
-def make_certificates(directory: Path, names: list[str] | None = None, new_ca: bool = False) -> dict[str, Path]:
+def make_certificates(directory: Path, names: list[str] | None = None, new_ca: bool = False,
+                      valid_days: int = 825) -> dict[str, Path]:
     """A local certificate authority (kept when it exists, so it need not be trusted again) and a
     server certificate it signs for localhost, 127.0.0.1, ::1 and this machine's names."""
     from cryptography import x509
@@ -96,7 +97,7 @@ def make_certificates(directory: Path, names: list[str] | None = None, new_ca: b
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
             .issuer_name(ca_cert.subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=825))
+            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=valid_days))
             .add_extension(san, critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=True, content_commitment=False,
