@@ -298,12 +298,24 @@ def run_level(port: int, cafile: str | None, clients: int, duration: float, proc
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux /proc; None elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    """User + system CPU time of a process and its live children, e.g. granian's workers (Linux /proc)."""
+    def own(process: str) -> tuple[float, int] | None:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+    mine = own(str(pid))
+    if mine is None:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = mine[0]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(pid):
+            child = own(entry.name)
+            if child is not None and child[1] == pid:
+                total += child[0]
+    return total
 
 
 def report(clients: int, duration: float, samples: list, server_cpu: float | None = None) -> dict:
