@@ -425,7 +425,6 @@ def test_log_file_holds_the_access_log_with_the_client_address(certs, tmp_path):
     access = [e for e in entries if e["logger"] == "biaotai.access" and e["path"] == "/api/meetings"]
     assert len(access) == 5 and all(e["client"] == "127.0.0.1" for e in access)
     assert any(e["logger"] == "_granian" for e in entries)  # the server's own lines, from the master too
-    assert "正在监听" not in server.stderr() or True
 
 
 def test_certificate_expiring_soon_is_warned_about_at_start_and_in_health(tmp_path):
