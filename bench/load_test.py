@@ -75,14 +75,41 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+# The baseline issue 11 measures against: the same app on cheroot, a standard single-process
+# threaded WSGI server with its own TLS (Python's ssl module), 8 threads.
+CHEROOT_BOOT = """
+import sys
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+from server import create_app
+from server.logs import configure_logging
+library, certfile, keyfile, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+configure_logging()
+app = create_app({"LIBRARY": library})
+server = wsgi.Server(("127.0.0.1", 0), app, numthreads=threads, server_name="cheroot")
+server.ssl_adapter = BuiltinSSLAdapter(certfile, keyfile)
+server.prepare()
+print(f"正在监听 https://127.0.0.1:{server.bind_addr[1]}/", flush=True)
+try:
+    server.serve()
+finally:
+    server.stop()
+"""
+
+
 def start_service(library: Path, certs: Path, log: Path, plain: bool = False,
-                  threads: int = 8, naive: bool = False) -> tuple[subprocess.Popen, int]:
+                  threads: int | None = None, naive: bool = False, cheroot: bool = False,
+                  workers: int | None = None) -> tuple[subprocess.Popen, int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BIAOTAI_")}
     tls = ["--insecure-http"] if plain else ["--certfile", str(certs / "server.pem"), "--keyfile", str(certs / "server-key.pem")]
     entry = ["-c", NAIVE_BOOT] if naive else ["-m", "server.cli"]
+    tuning = (["--threads", str(threads)] if threads else []) + (["--workers", str(workers)] if workers else [])
+    command = [sys.executable, *entry, "serve", "--port", "0", "--library", str(library), *tuning, *tls]
+    if cheroot:
+        command = [sys.executable, "-c", CHEROOT_BOOT, str(library), str(certs / "server.pem"),
+                   str(certs / "server-key.pem"), str(threads or 8)]
     process = subprocess.Popen(
-        [sys.executable, *entry, "serve", "--port", "0", "--library", str(library),
-         "--threads", str(threads), *tls],
+        command,
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=open(log, "w", encoding="utf-8"), text=True,
         encoding="utf-8")
     deadline = time.monotonic() + 60
@@ -271,12 +298,24 @@ def run_level(port: int, cafile: str | None, clients: int, duration: float, proc
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux /proc; None elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    """User + system CPU time of a process and its live children, e.g. granian's workers (Linux /proc)."""
+    def own(process: str) -> tuple[float, int] | None:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+    mine = own(str(pid))
+    if mine is None:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = mine[0]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(pid):
+            child = own(entry.name)
+            if child is not None and child[1] == pid:
+                total += child[0]
+    return total
 
 
 def report(clients: int, duration: float, samples: list, server_cpu: float | None = None) -> dict:
@@ -358,7 +397,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients per level (default 1,8,32)")
     parser.add_argument("--processes", type=int, default=2, help="client processes (default 2)")
     parser.add_argument("--library", help="workbook (default: the shipped one, or a test library)")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads of the service (default 8)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: biaotai serve's; cheroot: 8)")
+    parser.add_argument("--workers", type=int, help="worker processes of biaotai serve (default: one per core)")
+    parser.add_argument("--cheroot", action="store_true",
+                        help="baseline: the same app on cheroot (single process, 8 threads, its own TLS)")
     parser.add_argument("--http", action="store_true", help="compare: serve with --insecure-http (no TLS proxy)")
     parser.add_argument("--naive", action="store_true",
                         help="baseline: every .docx by a bare docxtpl call per request (template loaded each time)")
@@ -373,9 +415,14 @@ def main(argv: list[str] | None = None) -> dict:
         make_certs(certs)
         library = Path(args.library) if args.library else default_library(tmp)
         log = tmp / "serve.log"
-        process, port = start_service(library, certs, log, plain=args.http, threads=args.threads, naive=args.naive)
+        process, port = start_service(library, certs, log, plain=args.http, threads=args.threads, naive=args.naive,
+                                      cheroot=args.cheroot, workers=args.workers)
         cafile = None if args.http else str(certs / "ca.pem")
-        shape = f"HTTP，waitress {args.threads} 线程" if args.http else f"HTTPS，waitress {args.threads} 线程 + TLS 代理"
+        if args.cheroot:
+            shape = f"HTTPS，cheroot 单进程 {args.threads or 8} 线程，自带 TLS（基线）"
+        else:
+            shape = (f"{'HTTP' if args.http else 'HTTPS'}，granian {args.workers or os.cpu_count()} 个工作进程 × "
+                     f"{args.threads or 4} 线程，granian 自己处理 TLS")
         if args.naive:
             shape += "；基线：每个请求用裸 docxtpl 载入、渲染、保存模板"
         print(f"服务：localhost:{port}（{shape}），段落库 {library}")
@@ -408,7 +455,7 @@ def main(argv: list[str] | None = None) -> dict:
             top = max(results)
             render = results[top]["render"]
             verdict = "达到" if render["p99"] < 250 and results[top]["all"]["errors"] == 0 else "未达到"
-            if not args.naive:  # the baseline is not held to the target
+            if not (args.naive or args.cheroot):  # a baseline is not held to the target
                 print(f"目标（{top} 个客户端，段落 p99 < 250 ms，零错误）：{verdict}"
                       f"（p99 {render['p99']:.1f} ms，错误 {results[top]['all']['errors']} 个）", flush=True)
         finally:

@@ -13,6 +13,7 @@ ENVIRONMENT = {
     "BIAOTAI_TOKEN": "TOKEN",
     "BIAOTAI_MAX_BODY": "MAX_CONTENT_LENGTH",
     "BIAOTAI_ALLOWED_ORIGINS": "ALLOWED_ORIGINS",
+    "BIAOTAI_ALLOWED_HOSTS": "ALLOWED_HOSTS",
     "BIAOTAI_PUBLIC_URL": "PUBLIC_URL",
     "BIAOTAI_OFFICE_JS_URL": "OFFICE_JS_URL",
 }
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
         TOKEN=None,
         MAX_CONTENT_LENGTH=1024 * 1024,
         ALLOWED_ORIGINS=(),
+        ALLOWED_HOSTS=(),  # names besides localhost, this machine's and the certificate's (guard.py)
     )
     app.config.update(working_config())
     if os.environ.get("BIAOTAI_CONFIG"):

@@ -20,8 +20,10 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
+from . import guard
 from .compose import compose_speech, render_part, slot_kind
 from .library import Library, Section
+from .limits import MAX_DRAIN_BYTES, MAX_JSON_DEPTH, RENDER_BUDGET_SECONDS
 from .lint import find_outdated, lint_text
 from .numbering import STYLES
 from .openapi import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED, MAX_UPLOAD, MAX_UPLOAD_FILES,
@@ -29,6 +31,7 @@ from .openapi import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX
 from .problems import InputError, LibraryError, Problem
 from .render import render_part_docx, render_speech_docx
 from .store import get_store
+from .templating import RenderBudgetExceeded, start_render_budget
 from .variables import variable_schema
 from .workbook import SLOT_CHOICES
 
@@ -84,6 +87,19 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"JSON 中不允许 {name}")
 
 
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest (iterative: any depth json.loads accepted is measured)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item if isinstance(child, (dict, list)))
+    return deepest
+
+
 def json_body(allowed: set[str]) -> dict[str, Any]:
     """The request's JSON object; only `allowed` top-level fields."""
     if request.mimetype != "application/json":
@@ -96,9 +112,13 @@ def json_body(allowed: set[str]) -> dict[str, Any]:
         body = json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_json", "请求体不是 UTF-8 编码的文字") from None
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         where = f"（第 {exc.lineno} 行第 {exc.colno} 列）" if isinstance(exc, json.JSONDecodeError) else ""
         raise ApiError(400, "invalid_json", f"请求体不是有效的 JSON{where}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", f"请求体的 JSON 嵌套太深，最多 {MAX_JSON_DEPTH} 层") from None
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise ApiError(400, "invalid_json", f"请求体的 JSON 嵌套太深，最多 {MAX_JSON_DEPTH} 层")
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "请求体应为一个 JSON 对象，如 {\"variables\": {...}}")
     for key in body:
@@ -224,12 +244,19 @@ def health():
     if library is not None:  # the library this request saw (a reload may have happened since)
         body.update(library_id=library.id, sections=len(library.sections), meetings=len(library.meetings),
                     loaded_at=library.loaded_at.isoformat(timespec="seconds"))
+    certificate = current_app.extensions.get(CERTIFICATE_EXTENSION)
+    if certificate is not None:
+        body["certificate"] = certificate.to_dict()
+        if certificate.warning():
+            body["warnings"] = [certificate.warning()]
     response = jsonify(body)
     if body["status"] == "unavailable":
         response.status_code = 503
     return response
 
 
+# The server certificate's facts (certs.CertificateFacts), when the app serves HTTPS (config CERTFILE).
+CERTIFICATE_EXTENSION = "biaotai_certificate"
 # Blueprints that add endpoints (the VBA bridge) register a function returning their path items.
 OPENAPI_EXTENSIONS = "biaotai_openapi_paths"
 
@@ -494,8 +521,14 @@ def check_token() -> None:
         raise ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="biaotai"'})
 
 
-def _start_timer() -> None:
+def _start_request() -> Response | None:
+    """Every request: the clock, the template budget, and the Host header (DNS rebinding)."""
     g.started = time.perf_counter()
+    start_render_budget(RENDER_BUDGET_SECONDS)
+    if not guard.host_allowed(request.host):
+        raise ApiError(400, "unknown_host", "请求的主机名不是本服务的名称：请用服务器的地址访问；"
+                       "如需用其他名称访问，请让管理员把它加入 BIAOTAI_ALLOWED_HOSTS", "Host")
+    return None
 
 
 def _finish(response: Response) -> Response:
@@ -505,6 +538,7 @@ def _finish(response: Response) -> Response:
         response.headers["Access-Control-Expose-Headers"] = "Content-Disposition, X-Biaotai-Library"
         response.vary.add("Origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers["Server"] = "biaotai"
     if request.path.startswith("/api/"):
         response.headers.setdefault("Cache-Control", "no-store")
     library = g.get("library")
@@ -513,6 +547,7 @@ def _finish(response: Response) -> Response:
     started = g.get("started")
     entry = {
         "method": request.method, "path": request.path, "status": response.status_code,
+        "client": request.remote_addr,  # the peer's address as the server saw it (no proxy headers trusted)
         "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
         "library_id": library.id if library is not None else None,
     }
@@ -548,12 +583,31 @@ _HTTP_MESSAGES = {
 }
 
 
+def _handle_render_budget(exc: RenderBudgetExceeded) -> Response:
+    log.warning("生成超时：%s %s", request.method, request.path)
+    return error_response(503, "render_timeout", str(exc))
+
+
+def _drain_body() -> None:
+    """Read and drop a refused body (up to MAX_DRAIN_BYTES) so the client, still sending, reads our 413."""
+    length = request.content_length or 0
+    stream = request.environ.get("wsgi.input")
+    if stream is None or not 0 < length <= MAX_DRAIN_BYTES:
+        return
+    while length > 0:
+        chunk = stream.read(min(65536, length))
+        if not chunk:
+            return
+        length -= len(chunk)
+
+
 def _handle_http(exc: HTTPException) -> Response:
     status = exc.code or 500
     if status >= 500:
         return _handle_unexpected(exc)
     code, message = _HTTP_MESSAGES.get(status, ("http_error", "请求无法处理"))
     if isinstance(exc, RequestEntityTooLarge):
+        _drain_body()
         limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
         message = f"请求体太大，最多 {limit // 1024} KB"
     elif isinstance(exc, MethodNotAllowed):
@@ -576,12 +630,18 @@ def init_app(app: Flask) -> None:
     """Register the blueprint and the hooks that make every answer of the app JSON."""
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    if app.config.get("CERTFILE"):
+        from .certs import read_certificate
+        app.extensions[CERTIFICATE_EXTENSION] = read_certificate(Path(app.config["CERTFILE"]))
+    guard.init_app(app)
     app.register_blueprint(bp)
-    app.before_request(_start_timer)
+    app.before_request(_start_request)
+    app.teardown_request(lambda exc: start_render_budget(None))  # the thread may next serve no request
     app.after_request(_finish)
     handlers: list[tuple[Any, Callable]] = [
         (ApiError, _handle_api_error), (InputError, _handle_input_error),
-        (LibraryError, _handle_library_error), (HTTPException, _handle_http), (Exception, _handle_unexpected),
+        (LibraryError, _handle_library_error), (RenderBudgetExceeded, _handle_render_budget),
+        (HTTPException, _handle_http), (Exception, _handle_unexpected),
     ]
     for kind, handler in handlers:
         app.register_error_handler(kind, handler)

@@ -15,6 +15,14 @@ An upload (the later `POST /api/library/import`) never touches disk before the w
 `parse_document(data, filename)` turns bytes into speeches, and
 `import_documents([(filename, data), ...], library_path, ...)` does the rest.
 
+Bounds (limits.py): every file is extracted once; a .docx is read by streaming its parts out of the
+zip and counting the bytes that come out (the sizes its headers claim are never trusted); paragraphs
+(lines) and characters per file are capped before the text is parsed; the whole import has a time
+budget. Reading and parsing take no lock: several imports (in several worker processes) plan at
+once, and only the final replace runs under a file lock beside the workbook. Immediately before that
+replace, the workbook is compared with the bytes the import read: if an editor saved meanwhile or has
+it open in Excel (~$ owner file), nothing is replaced and the import's result is kept beside it.
+
 The pipeline is pure up to the last step: extract_text -> split_speeches -> parse_speech ->
 to_rows -> (plan_import) -> write_rows. Nothing here edits a workbook in place: the new file is
 written beside it, synced, and swapped in with os.replace after a timestamped backup.
@@ -29,18 +37,19 @@ import os
 import re
 import shutil
 import tempfile
-import threading
+import time
 import zipfile
+import zlib
 from collections import Counter
 from copy import copy
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-MAX_INPUT_BYTES = 20 * 1024 * 1024
-MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024
-MAX_DOCX_RATIO = 200
-MAX_DOCX_ENTRIES = 2000
+from .filelock import FileLock, LockTimeout
+from .limits import (MAX_DOCX_ENTRIES, MAX_DOCX_RATIO, MAX_DOCX_UNCOMPRESSED, MAX_IMPORT_CHARACTERS,
+                     MAX_IMPORT_PARAGRAPHS, MAX_IMPORT_SECONDS, MAX_INPUT_BYTES)
+
 MAX_CELL_CHARS = 32000
 SHEET = "段落"
 REQUIRED_COLUMNS = ("编号", "会议类型", "部分", "小标题", "正文", "启用", "来源", "备注")
@@ -93,57 +102,114 @@ def _too_large(name: str, size: int) -> str:
     return f"「{name}」太大（{size / 1024 / 1024:.1f} MB），单个文件不能超过 {MAX_INPUT_BYTES // 1024 // 1024} MB"
 
 
-def extract_text(data: bytes, filename: str) -> str:
-    """The plain text of a .txt or .docx file, one paragraph per line."""
+class Budget:
+    """The time an import may take; `check` raises ImportFailed once it has run out."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = MAX_IMPORT_SECONDS if seconds is None else seconds
+        self.deadline = time.monotonic() + self.seconds
+
+    def check(self, filename: str = "") -> None:
+        if time.monotonic() > self.deadline:
+            raise ImportFailed(f"导入用时超过 {self.seconds:.0f} 秒，已停止{f'（正在读取「{filename}」）' if filename else ''}："
+                               "请把文件拆小、分几次导入", filename)
+
+
+def extract_text(data: bytes, filename: str, budget: Budget | None = None) -> str:
+    """The plain text of a .txt or .docx file, one paragraph per line (bounded: see the module doc)."""
     suffix = Path(filename).suffix.lower()
     if len(data) > MAX_INPUT_BYTES:
         raise ImportFailed(_too_large(filename, len(data)), filename)
     if suffix == ".txt":
-        return decode_text(data, filename)
+        return _bounded(decode_text(data, filename), filename)
     if suffix == ".docx":
-        return _docx_text(data, filename)
+        return _docx_text(data, filename, budget or Budget())
     if suffix in (".doc", ".wps", ".rtf"):
         raise ImportFailed(f"「{filename}」是 {suffix} 格式，暂不支持：请在 Word/WPS 中另存为 .docx 后再导入", filename)
     raise ImportFailed(f"「{filename}」的类型无法导入（只支持 .txt 和 .docx）", filename)
 
 
-def _check_zip(data: bytes, filename: str) -> None:
-    """Refuse zip bombs before python-docx inflates anything."""
+def _bounded(text: str, filename: str) -> str:
+    """Refuse text with more lines or characters than one import file may hold."""
+    if len(text) > MAX_IMPORT_CHARACTERS:
+        raise ImportFailed(f"「{filename}」的文字太多（{len(text)} 个字符），单个文件最多 {MAX_IMPORT_CHARACTERS} 个字符："
+                           "请拆成几个文件导入", filename)
+    lines = text.count("\n") + 1
+    if lines > MAX_IMPORT_PARAGRAPHS:
+        raise ImportFailed(f"「{filename}」的行数太多（{lines} 行），单个文件最多 {MAX_IMPORT_PARAGRAPHS} 行：请拆成几个文件导入",
+                           filename)
+    return text
+
+
+_PARAGRAPH_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?p[\s/>]")  # <w:p>, <w:p w:rsidR=…>, <w:p/>, any prefix
+
+
+def _zip_part(archive: zipfile.ZipFile, name: str, filename: str, budget: Budget) -> bytes:
+    """One part of the zip, inflated chunk by chunk and counted (the header's sizes are not trusted)."""
+    info = archive.getinfo(name)
+    limit = MAX_DOCX_UNCOMPRESSED
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(256 * 1024):
+                total += len(chunk)
+                if total > limit:
+                    raise ImportFailed(f"「{filename}」解压后超过 {limit // 1024 // 1024} MB，已拒绝（可能是恶意压缩文件）", filename)
+                if total > 1024 * 1024 and total > MAX_DOCX_RATIO * max(info.compress_size, 1):
+                    raise ImportFailed(f"「{filename}」中的 {name} 压缩比异常，已拒绝（可能是恶意压缩文件）", filename)
+                chunks.append(chunk)
+                budget.check(filename)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        raise ImportFailed(f"「{filename}」已损坏，无法解压（{type(exc).__name__}），请用 Word 打开后另存为 .docx", filename) from None
+    return b"".join(chunks)
+
+
+def _docx_text(data: bytes, filename: str, budget: Budget) -> str:
+    """The paragraphs of word/document.xml, the only part read (and read once)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, EOFError):
         raise ImportFailed(f"「{filename}」不是有效的 .docx 文件（可能已损坏，或其实是改了扩展名的 .doc）", filename) from None
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_DOCX_ENTRIES:
             raise ImportFailed(f"「{filename}」包含的部件过多（{len(entries)} 个），不像正常的 Word 文档，已拒绝", filename)
-        total = sum(e.file_size for e in entries)
-        if total > MAX_DOCX_UNCOMPRESSED:
-            raise ImportFailed(f"「{filename}」解压后超过 {MAX_DOCX_UNCOMPRESSED // 1024 // 1024} MB，已拒绝（可能是恶意压缩文件）", filename)
-        for entry in entries:
-            if entry.file_size > 1024 * 1024 and entry.file_size > MAX_DOCX_RATIO * max(entry.compress_size, 1):
-                raise ImportFailed(f"「{filename}」中的 {entry.filename} 压缩比异常，已拒绝（可能是恶意压缩文件）", filename)
         if "word/document.xml" not in archive.namelist():
             raise ImportFailed(f"「{filename}」不是 Word 文档（缺少 word/document.xml）", filename)
-
-
-def _docx_text(data: bytes, filename: str) -> str:
-    _check_zip(data, filename)
-    from docx import Document
+        xml = _zip_part(archive, "word/document.xml", filename, budget)
+    paragraphs = len(_PARAGRAPH_START.findall(xml))
+    if paragraphs > MAX_IMPORT_PARAGRAPHS:
+        raise ImportFailed(f"「{filename}」的段落太多（{paragraphs} 个），单个文件最多 {MAX_IMPORT_PARAGRAPHS} 个：请拆成几个文件导入",
+                           filename)
     from docx.oxml.ns import qn
+    from docx.oxml.parser import parse_xml  # python-docx's own parser: its element classes, no entities resolved
 
     try:
-        document = Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises several types for damaged packages
-        raise ImportFailed(f"「{filename}」无法按 Word 文档读取（{type(exc).__name__}），请用 Word 打开后另存为 .docx", filename) from exc
+        root = parse_xml(xml)
+    except Exception as exc:  # lxml raises several types for damaged XML
+        raise ImportFailed(f"「{filename}」无法按 Word 文档读取（{type(exc).__name__}），请用 Word 打开后另存为 .docx", filename) from None
+    body = root.find(qn("w:body"))
+    if body is None:
+        raise ImportFailed(f"「{filename}」不是 Word 文档（正文部件中没有 w:body）", filename)
     lines: list[str] = []
+    characters = 0
     counters: dict[tuple[str, str], int] = {}
-    for element in document.element.body.iterchildren():
+    for element in body.iterchildren():
         if element.tag == qn("w:p"):
-            lines.append(_docx_paragraph(element, counters))
+            found = [element]
         elif element.tag == qn("w:tbl"):
-            for paragraph in element.iter(qn("w:p")):
-                lines.append(_docx_paragraph(paragraph, counters))
+            found = list(element.iter(qn("w:p")))
+        else:
+            continue
+        for paragraph in found:
+            line = _docx_paragraph(paragraph, counters)
+            characters += len(line) + 1
+            if characters > MAX_IMPORT_CHARACTERS:
+                raise ImportFailed(f"「{filename}」的文字太多，单个文件最多 {MAX_IMPORT_CHARACTERS} 个字符：请拆成几个文件导入", filename)
+            lines.append(line)
+        if len(lines) % 1000 < len(found):
+            budget.check(filename)
     return "\n".join(lines)
 
 
@@ -823,8 +889,17 @@ def _located(message: str, numbers: list[int]) -> str:
 def parse_document(data: bytes, filename: str, meetings: dict[str, list[str]] | None = None,
                    context: MapContext | None = None) -> list[ImportedSpeech]:
     """An upload's bytes + its file name -> the speeches it holds (no disk involved)."""
-    text = extract_text(data, filename)
-    speeches = [parse_speech(raw, meetings, context) for raw in split_speeches(text, filename)]
+    return parse_text(extract_text(data, filename), filename, meetings, context)
+
+
+def parse_text(text: str, filename: str, meetings: dict[str, list[str]] | None = None,
+               context: MapContext | None = None, budget: Budget | None = None) -> list[ImportedSpeech]:
+    """The speeches of a file's extracted text."""
+    speeches = []
+    for raw in split_speeches(text, filename):
+        if budget is not None:
+            budget.check(filename)
+        speeches.append(parse_speech(raw, meetings, context))
     if not speeches:
         raise ImportFailed(f"「{filename}」中没有找到发言正文", filename)
     return speeches
@@ -1128,9 +1203,6 @@ def flag_outdated(speeches: Iterable[ImportedSpeech], rules: Sequence) -> None:
                     part.notes.append(hit.message)
 
 
-_write_lock = threading.Lock()
-
-
 def import_files(paths: Sequence[str | Path], library_path: str | Path, out_path: str | Path | None = None,
                  dry_run: bool = False) -> ImportSummary:
     """Import speeches from files into the workbook (or into `out_path`, leaving the original alone)."""
@@ -1153,35 +1225,30 @@ def import_files(paths: Sequence[str | Path], library_path: str | Path, out_path
 
 def import_documents(documents: Sequence[tuple[str, bytes]], library_path: str | Path,
                      out_path: str | Path | None = None, dry_run: bool = False) -> ImportSummary:
-    """The same from (file name, bytes) pairs, e.g. uploads."""
+    """The same from (file name, bytes) pairs, e.g. uploads. No lock is held while reading and
+    planning; the write compares the workbook with what was read right before replacing it."""
     from openpyxl import load_workbook
 
     library_path = Path(library_path)
-    with _write_lock:
-        data = _read_library(library_path)
-        try:
-            book = load_workbook(io.BytesIO(data))
-        except Exception as exc:
-            raise ImportFailed(f"段落库「{library_path.name}」无法打开（{type(exc).__name__}），请确认是 .xlsx 文件且未损坏",
-                               library_path.name) from exc
-        summary = plan_import(documents, book, library_path.name)
-        summary.dry_run = dry_run
-        summary.library = str(library_path)
-        if dry_run or not summary.rows:
-            if not dry_run and not summary.rows:
-                summary.notes.append("没有新段落，段落库未改动。")
-            return summary
-        append_rows(book[SHEET], summary.rows)
-        target = Path(out_path) if out_path else library_path
-        in_place = target.resolve() == library_path.resolve()
-        if in_place and _read_library(library_path) != data:
-            raise ImportFailed(f"段落库「{library_path.name}」在导入期间被修改过，为避免覆盖他人的修改，本次没有写入，请重试",
-                               library_path.name)
-        summary.backup = str(write_atomically(book, target) or "")
-        summary.written_to = str(target)
-        if (library_path.parent / f"~${library_path.name}").exists() and in_place:
-            summary.notes.append("提示：段落库似乎正在 Excel 中打开，请关闭后重新打开以看到新段落（不要直接保存旧窗口）。")
+    data = _read_library(library_path)
+    try:
+        book = load_workbook(io.BytesIO(data))
+    except Exception as exc:
+        raise ImportFailed(f"段落库「{library_path.name}」无法打开（{type(exc).__name__}），请确认是 .xlsx 文件且未损坏",
+                           library_path.name) from exc
+    summary = plan_import(documents, book, library_path.name)
+    summary.dry_run = dry_run
+    summary.library = str(library_path)
+    if dry_run or not summary.rows:
+        if not dry_run and not summary.rows:
+            summary.notes.append("没有新段落，段落库未改动。")
         return summary
+    append_rows(book[SHEET], summary.rows)
+    target = Path(out_path) if out_path else library_path
+    in_place = target.resolve() == library_path.resolve()
+    summary.backup = str(write_atomically(book, target, expected=data if in_place else None) or "")
+    summary.written_to = str(target)
+    return summary
 
 
 def _read_library(path: Path) -> bytes:
@@ -1197,10 +1264,13 @@ def plan_import(documents: Sequence[tuple[str, bytes]], book, library_name: str 
     """Parse every document against the workbook's facts; nothing is written."""
     facts = read_facts(book, library_name)
     reports, all_speeches = [], []
+    budget = Budget()
     for filename, data in documents:
-        speeches = parse_document(data, filename, facts.meetings or None, facts.context)
+        budget.check(filename)
+        text = extract_text(data, filename, budget)  # once per file: both the speeches and the noise use it
+        speeches = parse_text(text, filename, facts.meetings or None, facts.context, budget)
         all_speeches.extend(speeches)
-        reports.append(file_report(Path(filename).name, speeches, dropped_noise(data, filename)))
+        reports.append(file_report(Path(filename).name, speeches, clean_lines(text)[1]))
     flag_outdated(all_speeches, facts.phrase_rules)
     rows, duplicates = to_rows(all_speeches, facts.ids, facts.bodies)
     for report, (filename, _) in zip(reports, documents):
@@ -1274,11 +1344,40 @@ def backup_name(path: Path, now: dt.datetime | None = None) -> Path:
     return candidate
 
 
-def write_atomically(book, target: Path) -> Path | None:
+def editor_lock_file(path: Path) -> Path | None:
+    """Excel's owner file (~$name.xlsx, or ~$ + the name without its first two characters) beside
+    the workbook: an editor has it open and may save over anything written now."""
+    candidates = {path.with_name("~$" + path.name)}
+    if len(path.name) > 2:
+        candidates.add(path.with_name("~$" + path.name[2:]))
+    return next((c for c in sorted(candidates) if c.exists()), None)
+
+
+def write_lock_path(target: Path) -> Path:
+    """The lock file every process on this machine takes to replace `target` (one per workbook).
+
+    It lives in the temporary folder, named by a hash of the workbook's full path, so the editors'
+    folder holds nothing but their files."""
+    import hashlib
+    key = hashlib.sha256(str(Path(target).resolve()).encode("utf-8")).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / "biaotai-locks"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{key}.lock"
+
+
+WRITE_LOCK_SECONDS = 30.0
+
+
+def write_atomically(book, target: Path, expected: bytes | None = None) -> Path | None:
     """Save to a temporary file beside `target`, fsync, back up the old file, then os.replace.
 
     Returns the backup's path (None when `target` did not exist). On any failure the old file is
     untouched, and neither the temporary file nor a (possibly half-written) backup is left behind.
+
+    `expected`: the bytes of `target` the caller planned against. The new file is written first,
+    without a lock; then, under the write lock (`write_lock_path`) and immediately before the
+    replace, `target` must still hold exactly these bytes and no editor may have it open (~$ file).
+    Otherwise nothing is replaced: the new workbook is kept beside it under a name the message gives.
     """
     target = Path(target)
     if not target.parent.is_dir():
@@ -1286,6 +1385,7 @@ def write_atomically(book, target: Path) -> Path | None:
     tmp: Path | None = None
     backup: Path | None = None
     replaced = False
+    kept = False
     stage = "create"
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
@@ -1300,25 +1400,67 @@ def write_atomically(book, target: Path) -> Path | None:
             if archive.testzip() is not None:
                 raise ImportFailed(f"写出的「{target.name}」校验失败，原文件未改动", target.name)
         stage = "replace"
-        if target.exists():
-            backup = backup_name(target)
-            _copy_completely(target, backup)
-        os.replace(tmp, target)
-        replaced = True
+        with FileLock(write_lock_path(target), timeout=WRITE_LOCK_SECONDS):
+            if target.exists():
+                backup = backup_name(target)
+                _copy_completely(target, backup)
+            if expected is not None:
+                refusal = _changed_since_read(target, expected)
+                if refusal:
+                    kept = True
+                    raise ImportFailed(refusal + _keep_beside(tmp, target), target.name)
+            os.replace(tmp, target)  # nothing between the comparison above and this line but the lock
+            replaced = True
         _fsync_dir(target.parent)
         return backup
     except ImportFailed:
         raise
+    except LockTimeout:
+        raise ImportFailed(f"另一个导入正在写入「{target.name}」超过 {WRITE_LOCK_SECONDS:.0f} 秒，本次没有写入，请稍后重试",
+                           target.name) from None
     except OSError as exc:
         raise ImportFailed(_write_failure(exc, target, stage), target.name) from exc
     except Exception as exc:
         raise ImportFailed(f"写入「{target}」失败（{type(exc).__name__}: {exc}），原文件未改动", target.name) from exc
     finally:
-        for leftover in ([tmp] if tmp is not None and not replaced else []) + ([backup] if backup and not replaced else []):
+        leftovers = ([tmp] if tmp is not None and not replaced and not kept else [])
+        leftovers += ([backup] if backup and not replaced else [])
+        for leftover in leftovers:
             try:
                 leftover.unlink(missing_ok=True)
             except OSError:
                 pass  # the folder may have turned read-only: the answer above matters more
+
+
+def _changed_since_read(target: Path, expected: bytes) -> str | None:
+    """Why `target` may not be replaced now (an editor has it open, or it changed), or None."""
+    owner = editor_lock_file(target)
+    if owner is not None:
+        return (f"段落库「{target.name}」正在 Excel 中打开（{owner.name}）：为避免覆盖编辑人员的修改，本次没有写入段落库。"
+                "请编辑人员保存并关闭段落库后重新导入")
+    try:
+        current = target.read_bytes()
+    except FileNotFoundError:
+        current = None
+    if current != expected:
+        return f"段落库「{target.name}」在导入期间被修改过：为避免覆盖他人的修改，本次没有写入段落库，请重新导入"
+    return None
+
+
+def _keep_beside(tmp: Path, target: Path) -> str:
+    """Keep the import's workbook next to the library; the sentence that says where."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kept = target.with_name(f"{target.stem}.导入未写入-{stamp}{target.suffix}")
+    n = 2
+    while kept.exists():
+        kept = target.with_name(f"{target.stem}.导入未写入-{stamp}-{n}{target.suffix}")
+        n += 1
+    try:
+        os.replace(tmp, kept)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return "。"
+    return f"（本次导入的结果另存为「{kept.name}」，段落库原样保留）。"
 
 
 def _copy_completely(source: Path, copy: Path) -> None:

@@ -7,21 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# The limits api.py enforces (published here, defined once in limits.py).
+from .limits import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED,  # noqa: F401
+                     MAX_UPLOAD, MAX_UPLOAD_FILES, MAX_VALUE, MAX_VARIABLES)
 from .numbering import STYLES
 from .workbook import SLOT_CHOICES
 
 API_VERSION = "1.0.0"
-# The limits api.py enforces (one place for both).
-MAX_VALUE = 500  # characters per variable value
-MAX_VARIABLES = 50
-MAX_QUERY = 100  # q, meeting, slot names
-MAX_ID = 200  # section ids
-MAX_LIST = 20  # omit, order, choices
-MAX_LINT_TEXT = 200_000
-MAX_SEED = 2**53  # what JavaScript can hold exactly
-MAX_LIMIT = 5000
-MAX_UPLOAD = 5 * 1024 * 1024  # bytes per import request (waitress itself stops at 8x the body limit)
-MAX_UPLOAD_FILES = 20
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

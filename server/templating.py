@@ -6,19 +6,25 @@ substituted, never parsed as templates.
 
 Most sections use nothing but `{{ 变量 }}`. Those take a fast path (a regular expression) for both
 checking and rendering, because Jinja's parser costs about 1 ms per 600 characters and a library can
-hold thousands of sections; anything else goes through Jinja, parsed once per distinct text.
+hold thousands of sections; anything else is parsed once per distinct text and checked by
+template_check (the small language editors may use) before it is ever compiled: a template the
+check refuses is never compiled nor rendered. Rendering for one request runs under a time budget
+(`start_render_budget`), checked before every template.
 """
 from __future__ import annotations
 
+import contextvars
 import difflib
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
 import jinja2
-from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
+
+from .template_check import check_template
 
 _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
 _SIMPLE_VAR = re.compile(r"\{\{\s*([^\W\d][\w]*)\s*\}\}")
@@ -29,10 +35,28 @@ class TemplateProblem(Exception):
     """A template that cannot be used; the message is Chinese and says what to do."""
 
 
+class RenderBudgetExceeded(Exception):
+    """The request's time for rendering templates ran out (not the editor's fault: no location)."""
+
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("biaotai_render_deadline", default=None)
+
+
+def start_render_budget(seconds: float | None) -> None:
+    """Give the current request (this thread's context) `seconds` of template rendering; None: no limit."""
+    _DEADLINE.set(None if seconds is None else time.monotonic() + seconds)
+
+
+def _check_budget() -> None:
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise RenderBudgetExceeded("生成用时超过了上限，请稍后重试；如果一直如此，请联系管理员检查段落库")
+
+
 @dataclass(frozen=True)
 class TemplateInfo:
     variables: frozenset[str]
-    syntax_error: str | None = None
+    syntax_error: str | None = None  # or the construct template_check refuses
     simple: bool = True  # only {{ name }} placeholders: rendered without Jinja
 
 
@@ -46,7 +70,10 @@ def inspect_template(text: str) -> TemplateInfo:
         ast = _ENV.parse(text)
     except jinja2.TemplateSyntaxError as exc:
         return TemplateInfo(frozenset(), _syntax_message(exc), simple=False)
-    return TemplateInfo(frozenset(meta.find_undeclared_variables(ast)), simple=False)
+    except RecursionError:
+        return TemplateInfo(frozenset(), "模板中有不允许的写法：括号或条件嵌套太深，请把条件拆开写", simple=False)
+    report = check_template(ast)
+    return TemplateInfo(report.variables, report.error, simple=False)
 
 
 def _syntax_message(exc: jinja2.TemplateSyntaxError) -> str:
@@ -83,6 +110,7 @@ def _compiled(text: str) -> jinja2.Template:
 
 def render_template(text: str, values: Mapping[str, str]) -> str:
     """Render editor text with the writer's values; raises TemplateProblem with a Chinese message."""
+    _check_budget()
     info = inspect_template(text)
     if info.syntax_error:
         raise TemplateProblem(info.syntax_error)

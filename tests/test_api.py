@@ -352,7 +352,7 @@ def test_library_error_during_composition_is_409(tmp_path):
     from server import create_app
 
     def edit(content):
-        content["段落"].append(["坏-1", "动员会", "要点1", "坏的模板", "{{ 单位名称 / 0 }}", "", "", "是", "", ""])
+        content["段落"].append(["坏-1", "动员会", "要点1", "坏的模板", "{% if 单位名称 < 1 %}比较文字和数字，生成时出错{% endif %}", "", "", "是", "", ""])
     client = create_app({"TESTING": True, "LIBRARY": str(make_workbook(tmp_path / "l.xlsx", edit))}).test_client()
     error = error_of(client.post("/api/sections/坏-1/render", json={"variables": TEST_VALUES}), 409, "library_error")
     assert "第 13 行" in error["message"]

@@ -53,9 +53,9 @@ def test_quick_run_reports_every_figure_with_a_ratio(tmp_path: Path) -> None:
         assert re.fullmatch(r"\d+\.\d\dx", ratio), f"「{figure}」没有比值：{matching[0]}"
         assert ours not in ("", "—") and baseline not in ("", "—") and verdict
     targets = {row[0]: row[5] for row in results if row[4] != "—"}
-    assert len(targets) == 4  # full speech, one-row reload, 32 clients p99, memory
+    assert len(targets) == 5  # full speech, one-row reload, 32 clients p99 and throughput (vs cheroot), memory
     assert all(verdict.startswith(("**达标**", "**未达标**")) for verdict in targets.values())
 
-    for fact in ("uname -a", "CPU", "核数", "Python", "docxtpl", "python-calamine", "waitress", "/proc/loadavg", "总用时"):
+    for fact in ("uname -a", "CPU", "核数", "Python", "docxtpl", "python-calamine", "granian", "cheroot", "/proc/loadavg", "总用时"):
         assert fact in text, f"RESULTS.md 中缺少「{fact}」"
     assert "未能运行" not in text.split("## 未达标与未能运行", 1)[1].split("##", 1)[0]

@@ -513,7 +513,10 @@ def test_server_killed_mid_request_restarts_with_nothing_lost(tmp_path):
         while results.count("ok") < 10 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert results.count("ok") >= 10, results[:20]
-        server.process.send_signal(signal.SIGKILL)  # no shutdown handler runs
+        workers = server.workers()
+        assert workers, "granian 没有工作进程"
+        for pid in [server.process.pid, *workers]:  # the whole service at once, as a power cut would
+            os.kill(pid, signal.SIGKILL)  # no shutdown handler runs
         assert server.process.wait(timeout=10) == -signal.SIGKILL
         stop.set()
         for thread in threads:
@@ -537,6 +540,32 @@ def test_server_killed_mid_request_restarts_with_nothing_lost(tmp_path):
         assert status == 200 and data[:2] == b"PK" and headers["X-Biaotai-Library"] == library_id
     finally:
         assert again.stop() == 0
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_die_with_their_master(tmp_path):
+    """Only the master killed: its workers follow (PR_SET_PDEATHSIG), so the port is free again."""
+    path = make_workbook(tmp_path / "section_library.xlsx")
+    server = Service(["--library", str(path), "--insecure-http", "--quiet", "--workers", "2"], clean_env(),
+                     tmp_path / "serve.log")
+    try:
+        workers = server.workers()
+        assert len(workers) == 2
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while [pid for pid in workers if _running(pid)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        alive = [pid for pid in workers if _running(pid)]
+        assert alive == [], "主进程被杀后工作进程仍在运行"
+    finally:
+        server.stop()
 
 
 # =============================================================================================
