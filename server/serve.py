@@ -31,6 +31,7 @@ from typing import Any, Callable
 
 from .certs import (CA_FILE, CERT_FILE, KEY_FILE, CertificateError, ensure_pkcs8, machine_names,  # noqa: F401
                     make_certificates, read_certificate, trust_instructions)
+from .config import certificate_dir, working_config
 from .limits import (BACKLOG, BLOCKING_THREADS, CONNECTION_LIMIT, HEADER_READ_TIMEOUT_MS, WORKER_KILL_SECONDS)
 from .logs import configure_logging, logging_config, warn_console
 
@@ -42,8 +43,19 @@ LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 
 def instance_dir() -> Path:
-    """Where certificates live: BIAOTAI_HOME, or ~/.biaotai."""
-    return Path(os.environ.get("BIAOTAI_HOME") or Path.home() / ".biaotai")
+    """Where certificates live: the working folder's certs/ (see config.py), or ~/.biaotai."""
+    return certificate_dir()
+
+
+def apply_working_config(args: argparse.Namespace) -> None:
+    """Options not given on the command line come from the working folder's biaotai.toml, then
+    from the built-in defaults: the command line wins, the file is the office's standing choice."""
+    config = working_config()
+    args.host = args.host or str(config.get("HOST") or DEFAULT_HOST)
+    args.port = args.port if args.port is not None else int(config.get("PORT", DEFAULT_PORT))
+    args.log_file = args.log_file or config.get("LOG_FILE")
+    if not args.certfile and not args.keyfile and config.get("CERTFILE") and config.get("KEYFILE"):
+        args.certfile, args.keyfile = config["CERTFILE"], config["KEYFILE"]
 
 
 class ServeError(Exception):
@@ -203,6 +215,7 @@ def default_workers() -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     global _PRELOADED
+    apply_working_config(args)
     level = logging.WARNING if args.quiet else logging.INFO
     if args.log_file:
         Path(args.log_file).parent.mkdir(parents=True, exist_ok=True)
@@ -262,8 +275,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def add_commands(subparsers, common: argparse.ArgumentParser) -> None:
     """Add `serve` and `cert` to the biaotai command line."""
     p = subparsers.add_parser("serve", parents=[common], help="启动 HTTPS 服务（供 Word 加载项、VBA 与脚本使用）")
-    p.add_argument("--host", default=DEFAULT_HOST, help=f"监听地址（默认 {DEFAULT_HOST}，只有本机可以访问）")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}；0 表示任选空闲端口）")
+    p.add_argument("--host", help=f"监听地址（默认取工作目录 biaotai.toml 的 HOST，或 {DEFAULT_HOST}，只有本机可以访问）")
+    p.add_argument("--port", type=int, help=f"端口（默认取 biaotai.toml 的 PORT，或 {DEFAULT_PORT}；0 表示任选空闲端口）")
     p.add_argument("--certfile", help="服务器证书（PEM；默认使用 biaotai cert 生成的证书）")
     p.add_argument("--keyfile", help="服务器私钥（PKCS#8 PEM）")
     p.add_argument("--insecure-http", action="store_true", help="不加密的 HTTP（Word 不会加载；仅供测试）")
@@ -279,7 +292,7 @@ def add_commands(subparsers, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=_guarded(cmd_serve))
 
     p = subparsers.add_parser("cert", help="生成本机证书颁发机构与 localhost 证书，并说明如何在 Windows 上信任")
-    p.add_argument("--dir", help="证书存放的文件夹（默认：环境变量 BIAOTAI_HOME 或 ~/.biaotai）")
+    p.add_argument("--dir", help="证书存放的文件夹（默认：工作目录的 certs/，不在工作目录时为 ~/.biaotai）")
     p.add_argument("--name", action="append", metavar="主机名或IP", help="证书中额外的主机名或 IP，可重复")
     p.add_argument("--new-ca", action="store_true", help="重新生成证书颁发机构（需要重新信任）")
     p.set_defaults(run=_guarded(cmd_cert))

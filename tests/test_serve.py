@@ -325,17 +325,33 @@ def test_default_certificate_location(tmp_path, workbook):
     home = tmp_path / "home"
     env = clean_env(BIAOTAI_HOME=str(home))
     result = biaotai("cert", env=env)
-    assert result.returncode == 0 and (home / "ca.pem").exists() and (home / "server-key.pem").exists()
-    first_ca = (home / "ca.pem").read_bytes()
+    certs = home / "certs"  # a working folder (BIAOTAI_HOME) keeps its certificates in certs/
+    assert result.returncode == 0 and (certs / "ca.pem").exists() and (certs / "server-key.pem").exists()
+    first_ca = (certs / "ca.pem").read_bytes()
     assert biaotai("cert", env=env).returncode == 0
-    assert (home / "ca.pem").read_bytes() == first_ca  # the CA stays: no need to trust it again
+    assert (certs / "ca.pem").read_bytes() == first_ca  # the CA stays: no need to trust it again
     server = Service(["--library", str(workbook)], env, tmp_path / "serve.log")
     try:
         assert server.url.startswith("https://127.0.0.1:")
-        status, _, _ = call(f"https://localhost:{server.port}/api/health", trusting(home))
+        status, _, _ = call(f"https://localhost:{server.port}/api/health", trusting(certs))
         assert status == 200
     finally:
         assert server.stop() == 0
+
+
+def test_working_folder_config_sets_library_and_log_file(tmp_path, workbook):
+    """biaotai.toml in the working folder (BIAOTAI_HOME) names the library and the log file."""
+    home = tmp_path / "office"
+    assert biaotai("init", str(home)).returncode == 0
+    (home / "biaotai.toml").write_text(f'LIBRARY = "{workbook.as_posix()}"\nLOG_FILE = "logs/服务.log"\n',
+                                       encoding="utf-8")
+    server = Service(["--insecure-http"], clean_env(BIAOTAI_HOME=str(home)), tmp_path / "serve.log")
+    try:
+        status, _, data = call(f"{server.url}/api/health", None)
+        assert status == 200 and json.loads(data)["path"] == str(workbook)
+    finally:
+        assert server.stop() == 0
+    assert "/api/health" in (home / "logs" / "服务.log").read_text(encoding="utf-8")
 
 
 def test_refuses_to_start_without_a_certificate(tmp_path, workbook):
