@@ -21,19 +21,19 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from . import guard
-from .compose import compose_speech, render_part, slot_kind
+from .compose import compose_speech, render_part
 from .library import Library, Section
-from .limits import MAX_DRAIN_BYTES, MAX_JSON_DEPTH, RENDER_BUDGET_SECONDS
 from .lint import find_outdated, lint_text
 from .numbering import STYLES
-from .openapi import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED, MAX_UPLOAD, MAX_UPLOAD_FILES,
-                      MAX_VALUE, MAX_VARIABLES, build_openapi)
+from .limits import (MAX_DRAIN_BYTES, MAX_ID, MAX_JSON_DEPTH, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY,
+                     MAX_SEED, MAX_UPLOAD, MAX_UPLOAD_FILES, MAX_VALUE, MAX_VARIABLES, RENDER_BUDGET_SECONDS)
+from .openapi import build_openapi
 from .problems import InputError, LibraryError, Problem
 from .render import render_part_docx, render_speech_docx
 from .store import get_store
 from .templating import RenderBudgetExceeded, start_render_budget
-from .variables import variable_schema
-from .workbook import SLOT_CHOICES
+from .variables import variable_schema, variant_fit
+from .slots import SLOT_CHOICES, slot_kind
 
 log = logging.getLogger("biaotai.api")
 access_log = logging.getLogger("biaotai.access")
@@ -321,9 +321,11 @@ def sections():
             raise ApiError(400, "invalid_input", f"「limit」应为 1 到 {MAX_LIMIT} 之间的整数", "limit")
         limit = integer_field(int(limit_text), "limit", 1, MAX_LIMIT)
     unit_type = _query("unit_type", MAX_QUERY) or None
-    if unit_type is not None and unit_type not in library.unit_types:
+    if unit_type is not None and library.unit_type_of(unit_type) is None:
         raise ApiError(400, "invalid_input", f"没有单位类型「{unit_type}」，可选：{'、'.join(library.unit_types)}",
                        "unit_type")
+    fit = variant_fit(library, meeting, unit_type or "", _query("role", MAX_QUERY) or "",
+                      _query("mode", MAX_QUERY) or "")
     needle = q.strip().casefold() if q else ""
     index = get_store(current_app).derived(library, "search", _search_index)
     found = [s for s, haystack in index
@@ -335,7 +337,8 @@ def sections():
         "sections": [{
             "id": s.id, "slot": s.slot, "meetings": list(s.meetings), "heading": s.heading,
             "preview": preview(s.body), "tags": list(s.tags), "unit_types": list(s.unit_types),
-            "fits": s.fits(unit_type),  # the server decides which variants suit the unit, not the pane
+            # The server decides which variants suit the unit, the speaker and the mode, not the pane.
+            "fits": s.fits(fit.unit_type, fit.role, fit.mode),
         } for s in found[:limit]],
     })
 
@@ -343,7 +346,7 @@ def sections():
 @bp.post("/sections/<path:section_id>/render")
 def render_section(section_id: str):
     library = the_library()
-    body = json_body({"variables", "style", "number", "meeting", "docx"})
+    body = json_body({"variables", "style", "omit", "order", "number", "meeting", "docx"})
     if section_id not in library.sections:
         raise ApiError(404, "not_found", f"没有编号为「{section_id}」的段落", "id")
     given = variables_field(body.get("variables"))
@@ -353,7 +356,11 @@ def render_section(section_id: str):
     if meeting is not None:
         known_meeting(library, meeting)
     want_docx = flag_field(body.get("docx"), "docx", True)  # previews need only the text
-    part, warnings = render_part(library, section_id, given, style=style, number=number, meeting_id=meeting)
+    # The point's number follows omit/order as /api/speech reads them; `number` is what older
+    # clients computed themselves, honoured when given.
+    part, warnings = render_part(library, section_id, given, style=style, number=number, meeting_id=meeting,
+                                 omit=_slot_list(body.get("omit"), "omit") or (),
+                                 order=_slot_list(body.get("order"), "order") or None)
     result = part.to_dict()
     result.update(style=part.style, warnings=[w.to_dict() for w in warnings], library_id=library.id)
     if want_docx:

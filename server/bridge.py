@@ -34,14 +34,14 @@ from flask import Blueprint, Response, current_app, g, request
 
 from .api import (DOCX_MIMETYPE, ApiError, attachment_header, guard_api_request, integer_field, known_meeting,
                   preview, style_field, text_field, the_library, variables_field)
-from .compose import compose_speech, render_part, slot_kind
+from .compose import compose_speech, render_part
 from .config import resource_path
 from .lint import find_outdated
 from .numbering import STYLES
-from .openapi import MAX_ID, MAX_LINT_TEXT, MAX_QUERY, MAX_SEED, MAX_VALUE, MAX_VARIABLES
+from .limits import MAX_ID, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED, MAX_VALUE, MAX_VARIABLES
 from .render import render_part_docx, render_speech_docx
-from .variables import UNIT_TYPE, variable_schema
-from .workbook import SLOT_CHOICES
+from .variables import UNIT_TYPE, variable_schema, variant_fit
+from .slots import SLOT_CHOICES, slot_kind
 
 bp = Blueprint("bridge", __name__)
 
@@ -183,6 +183,15 @@ def _whole_number(fields: Mapping[str, str], name: str, low: int, high: int) -> 
     return integer_field(int(value), name, low, high)
 
 
+def _slot_names(fields: Mapping[str, str], name: str) -> list[str]:
+    """A form field of comma-separated slot names (要点3,要点1): what the JSON API takes as a list."""
+    text = _optional(fields, name, MAX_QUERY * MAX_LIST) or ""
+    names = [n.strip() for n in text.replace("，", ",").split(",") if n.strip()]
+    if len(names) > MAX_LIST:
+        raise ApiError(400, "invalid_input", f"「{name}」最多列出 {MAX_LIST} 个部分", name)
+    return names
+
+
 def _query(name: str, limit: int = MAX_QUERY) -> str | None:
     value = request.args.get(name)
     if not value:
@@ -281,10 +290,10 @@ def sections_tsv():
     slot = _query("slot")
     if slot is not None and slot not in SLOT_CHOICES:
         raise ApiError(400, "invalid_input", f"没有「{slot}」这一部分，可选：{'、'.join(SLOT_CHOICES)}", "slot")
-    unit_type = _unit_type(library)
+    fit = variant_fit(library, meeting, _unit_type(library) or "", _query("role") or "", _query("mode") or "")
     found = [s for s in library.sections.values()
              if s.enabled and (meeting is None or s.serves(meeting)) and (slot is None or s.slot == slot)
-             and s.fits(unit_type)]
+             and s.fits(fit.unit_type, fit.role, fit.mode)]
     return _tsv(["id", "slot", "heading", "preview"],
                 ([s.id, s.slot, _TAGS.sub("", s.heading), preview(_TAGS.sub("", s.body))] for s in found))
 
@@ -292,13 +301,14 @@ def sections_tsv():
 @bp.post("/api/bridge/section.docx")
 def section_docx():
     library = the_library()
-    fields, values = _form({"id", "meeting", "style", "number"}, variables=True)
+    fields, values = _form({"id", "meeting", "style", "omit", "order", "number"}, variables=True)
     section_id = text_field(fields.get("id"), "id", MAX_ID, required=True)
     meeting = known_meeting(library, _optional(fields, "meeting", MAX_QUERY))
     style = style_field(_optional(fields, "style", MAX_QUERY))
     number = _whole_number(fields, "number", 1, 99)
     part, warnings = render_part(library, section_id, variables_field(values), style=style, number=number,
-                                 meeting_id=meeting)
+                                 meeting_id=meeting, omit=_slot_names(fields, "omit"),
+                                 order=_slot_names(fields, "order") or None)
     return _docx(render_part_docx(part, current_app.config["TEMPLATES"]), warnings)
 
 
@@ -435,7 +445,9 @@ def openapi_paths(token_required: bool = False) -> dict[str, Any]:
                           **errors(400, 401, 503)}}},
         "/api/bridge/sections.tsv": {"get": {
             "operationId": "bridgeSections", "summary": "可填某一部分的段落（VBA 桥接）", "security": auth,
-            "parameters": [meeting, query("slot", "部分", enum=["", *SLOT_CHOICES]), unit_type],
+            "parameters": [meeting, query("slot", "部分", enum=["", *SLOT_CHOICES]), unit_type,
+                           query("role", "发言人身份（如 班子成员）：只列出适用的段落"),
+                           query("mode", "巡察方式（如 专项）：只列出适用的段落")],
             "responses": {"200": table("id, slot, heading, preview", "启用的段落"), **errors(400, 401, 503)}}},
         "/api/bridge/section.docx": {"post": {
             "operationId": "bridgeSectionDocx", "summary": "把一个段落生成为可插入的 .docx（VBA 桥接）",
@@ -444,7 +456,12 @@ def openapi_paths(token_required: bool = False) -> dict[str, Any]:
                 "id": {"type": "string", "minLength": 1, "maxLength": MAX_ID, "description": "段落编号"},
                 "meeting": {"type": "string", "maxLength": MAX_QUERY, "description": "会议类型"},
                 "style": style,
-                "number": {"type": "string", "pattern": r"^\d{1,2}$", "description": "要点的序号（1–99）"},
+                "omit": {"type": "string", "maxLength": MAX_QUERY * MAX_LIST,
+                         "description": "整篇中省略的要点，逗号分隔（如 要点1）：序号由服务计算"},
+                "order": {"type": "string", "maxLength": MAX_QUERY * MAX_LIST,
+                          "description": "整篇中要点的顺序，逗号分隔（如 要点3,要点1,要点2）"},
+                "number": {"type": "string", "pattern": r"^\d{1,2}$", "deprecated": True,
+                           "description": "旧宏自己算的序号（1–99）；请改用 omit 和 order"},
             }, ["id"], variables=True),
             "responses": {"200": {"description": "section.docx 填好后的片段", **docx},
                           **errors(400, 401, 409, 413, 415, 503)}}},

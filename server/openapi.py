@@ -11,7 +11,7 @@ from typing import Any
 from .limits import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED,  # noqa: F401
                      MAX_UPLOAD, MAX_UPLOAD_FILES, MAX_VALUE, MAX_VARIABLES)
 from .numbering import STYLES
-from .workbook import SLOT_CHOICES
+from .slots import SLOT_CHOICES
 
 API_VERSION = "1.0.0"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -117,7 +117,12 @@ SCHEMAS: dict[str, Any] = {
     "RenderRequest": _obj({
         "variables": _ref("Variables"),
         "style": _ref("Style"),
-        "number": _nullable({"type": "integer", "minimum": 1, "maximum": 99, "description": "要点的序号"}),
+        "omit": _nullable({"type": "array", "maxItems": MAX_LIST, "items": {"type": "string", "maxLength": MAX_QUERY},
+                           "description": "整篇中省略的要点（与 /api/speech 相同）：要点的序号由服务按它们计算"}),
+        "order": _nullable({"type": "array", "maxItems": MAX_LIST, "items": {"type": "string", "maxLength": MAX_QUERY},
+                            "description": "整篇中要点的顺序（与 /api/speech 相同）"}),
+        "number": _nullable({"type": "integer", "minimum": 1, "maximum": 99, "deprecated": True,
+                             "description": "旧客户端自己算的序号；新客户端请给 omit 和 order"}),
         "meeting": _nullable({"type": "string", "maxLength": MAX_QUERY}),
         "docx": _nullable({"type": "boolean", "description": "是否附带 docx_base64（默认 true；预览时可设为 false）"}),
     }, additionalProperties=False),
@@ -253,6 +258,8 @@ def build_openapi(library=None, token_required: bool = False) -> dict[str, Any]:
                 _query("slot", "只列出该部分的段落（空：不限）", enum=["", *SLOT_CHOICES]),
                 _query("q", "要查找的文字", maxLength=MAX_QUERY),
                 _query("unit_type", "单位类型：每个段落的 fits 说明它是否适用（空：不限）", maxLength=MAX_QUERY),
+                _query("role", "发言人身份（如 班子成员）：fits 也按它判断（空：不限）", maxLength=MAX_QUERY),
+                _query("mode", "巡察方式（如 专项）：fits 也按它判断（空：会议类型的默认方式）", maxLength=MAX_QUERY),
                 {"name": "limit", "in": "query", "required": False, "description": "最多返回多少个（默认 500）",
                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}},
             ],

@@ -11,12 +11,11 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from . import derive
+from .limits import MAX_VALUE
 from .keys import INSPECTION_FOCUS, INSPECTION_KIND, INSPECTION_MODE, SPEAKER_ROLE, UNIT_TYPE
 from .library import Library, Meeting
 from .sheet_rows import clean_text
 from .problems import WARNING, InputError, Problem
-
-MAX_VALUE_LENGTH = 500
 
 
 @dataclass(frozen=True)
@@ -125,8 +124,8 @@ def resolve_variables(library: Library, meeting_id: str, given: Mapping[str, Any
     derive.meeting_date(library, values, problems)
     for spec in library.variables.values():
         value = values[spec.key]
-        if len(value) > MAX_VALUE_LENGTH:
-            problems.append(Problem(f"「{spec.label}」太长（{len(value)} 字），请控制在 {MAX_VALUE_LENGTH} 字以内", field=spec.key))
+        if len(value) > MAX_VALUE:
+            problems.append(Problem(f"「{spec.label}」太长（{len(value)} 字），请控制在 {MAX_VALUE} 字以内", field=spec.key))
         elif value and spec.choices and value not in spec.choices and spec.key not in (UNIT_TYPE, INSPECTION_MODE):
             problems.append(Problem(f"「{spec.label}」只能是 {'、'.join(spec.choices)} 之一，现在是「{value}」", field=spec.key))
         must = spec.required and spec.applies_to(meeting_id) and (needed_set is None or spec.key in needed_set)
@@ -144,3 +143,29 @@ def resolve_variables(library: Library, meeting_id: str, given: Mapping[str, Any
     if errors:
         raise InputError(problems)
     return Variables(MappingProxyType(values), frozenset(typed), tuple(problems))
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What decides which variants suit a speech: unit type, speaker role, mode (None: not narrowed)."""
+
+    unit_type: str | None = None
+    role: str | None = None
+    mode: str | None = None
+
+
+def variant_fit(library: Library, meeting_id: str | None, unit_type: str = "", role: str = "",
+                mode: str = "") -> Fit:
+    """The writer's typed 单位类型, 发言人身份 and 巡察方式 normalised as resolve_variables does
+    (aliases, 班子成员 for 班子成员（受委托）, 专项巡察 for 专项, the meeting's default mode). A value that
+    cannot be understood narrows nothing here: composing reports it, naming the field."""
+    problems: list[Problem] = []
+    values = {UNIT_TYPE: unit_type, SPEAKER_ROLE: role, INSPECTION_MODE: mode, INSPECTION_KIND: ""}
+    resolved_type = derive.resolve_unit_type(library, unit_type, problems) if unit_type else ""
+    derive.speaker_role(library, values)
+    resolved_mode = None
+    if meeting_id in library.meetings:
+        derive.inspection_mode(library, library.meetings[meeting_id], values, problems, need_focus=False)
+        resolved_mode = values[INSPECTION_MODE] if values[INSPECTION_MODE] in library.modes else None
+    resolved_role = values[SPEAKER_ROLE] if values[SPEAKER_ROLE] in library.speaker_roles else None
+    return Fit(resolved_type or None, resolved_role, resolved_mode)

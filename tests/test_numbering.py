@@ -75,3 +75,46 @@ def test_parse_ordinal(word, value):
                                         ("一方面要看到", "一方面要看到"), ("统一思想", "统一思想")])
 def test_strip_ordinal(text, kept):
     assert strip_ordinal(text) == kept
+
+
+def test_every_way_in_gives_the_same_number(client, values):
+    """/api/speech, the JSON render and the VBA bridge's section.docx number a point alike when the
+    writer dropped 要点1 and put 要点2 first (the reported bug: the bridge said 二是)."""
+    from support.docx_readers import paragraph_text
+    omit, order = ["要点1"], ["要点2", "要点1"]
+    speech = client.post("/api/speech", json={"meeting": "动员会", "variables": values, "omit": omit,
+                                              "order": order}).get_json()
+    part = next(p for p in speech["parts"] if p["slot"] == "要点2")
+    assert part["number"] == 1
+    lead = part["paragraphs"][0][:2]
+    assert lead == "一是"
+    rendered = client.post(f"/api/sections/{part['section_id']}/render",
+                           json={"meeting": "动员会", "variables": values, "omit": omit, "order": order,
+                                 "docx": True}).get_json()
+    assert rendered["number"] == 1 and rendered["paragraphs"][0].startswith(lead)
+    form = {"id": part["section_id"], "meeting": "动员会", "omit": "要点1", "order": "要点2，要点1",
+            **{f"v.{k}": v for k, v in values.items()}}
+    bridge = client.post("/api/bridge/section.docx", data=form)
+    assert bridge.status_code == 200, bridge.get_data(as_text=True)
+    assert paragraph_text(bridge.data).lstrip().startswith(lead)
+    bad = client.post(f"/api/sections/{part['section_id']}/render",
+                      json={"meeting": "动员会", "variables": values, "order": ["要点9"]})
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "order"
+
+
+def test_sections_fit_the_speaker_role(shipped_library):
+    """/api/sections and the bridge's sections.tsv mark head-only variants as not fitting a deputy
+    (the shipped library marks which sections a 班子成员 may read)."""
+    from conftest import SHIPPED_LIBRARY
+    from server import create_app
+    client = create_app({"TESTING": True, "LIBRARY": str(SHIPPED_LIBRARY), "TOKEN": None}).test_client()
+    head_only = {s.id for s in shipped_library.sections.values() if s.enabled and s.serves("动员会")
+                 and s.roles and not any(r.startswith("班子成员") for r in s.roles)}
+    assert head_only, "the shipped library should have sections only the main leader may read"
+    deputy = client.get("/api/sections", query_string={"meeting": "动员会", "role": "班子成员"}).get_json()
+    head = client.get("/api/sections", query_string={"meeting": "动员会"}).get_json()
+    assert {s["id"] for s in deputy["sections"] if not s["fits"]} >= head_only
+    assert all(s["fits"] for s in head["sections"] if s["id"] in head_only)
+    rows = client.get("/api/bridge/sections.tsv", query_string={"meeting": "动员会", "role": "班子成员"})
+    listed = {line.split("\t")[0] for line in rows.get_data(as_text=True).splitlines()[1:]}
+    assert listed and not listed & head_only
