@@ -447,8 +447,8 @@ def test_certificate_expiring_soon_is_warned_about_at_start_and_in_health(tmp_pa
 def test_old_pkcs1_keys_are_converted_or_refused(tmp_path):
     from cryptography.hazmat.primitives import serialization
 
-    home = tmp_path / "home"
-    env = clean_env(BIAOTAI_HOME=str(home))
+    env = clean_env(BIAOTAI_HOME=str(tmp_path / "home"))
+    home = tmp_path / "home" / "certs"  # the working folder keeps its certificates in certs/
     assert biaotai("cert", env=env).returncode == 0
     assert (home / "server-key.pem").read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")  # PKCS#8
     key = serialization.load_pem_private_key((home / "server-key.pem").read_bytes(), password=None)
