@@ -665,12 +665,12 @@ def _stage_failure(monkeypatch, stage: str, error: OSError) -> None:
     """Make the importer's write fail at one moment, the way the operating system would."""
     from openpyxl.workbook.workbook import Workbook
 
-    from server import importer
+    from server import workbook_write
 
     if stage == "temporary-file":
         def refuse(*args, **kwargs):
             raise error
-        monkeypatch.setattr(importer.tempfile, "mkstemp", refuse)
+        monkeypatch.setattr(workbook_write.tempfile, "mkstemp", refuse)
     elif stage == "writing":
         real_save = Workbook.save
 
@@ -685,11 +685,11 @@ def _stage_failure(monkeypatch, stage: str, error: OSError) -> None:
             data = Path(source).read_bytes()
             Path(target).write_bytes(data[: len(data) // 3])
             raise error
-        monkeypatch.setattr(importer.shutil, "copy2", half_copy)
+        monkeypatch.setattr(workbook_write.shutil, "copy2", half_copy)
     elif stage == "replace":
         def refuse_replace(source, target):
             raise error
-        monkeypatch.setattr(importer.os, "replace", refuse_replace)
+        monkeypatch.setattr(workbook_write.os, "replace", refuse_replace)
     else:
         raise AssertionError(stage)
 

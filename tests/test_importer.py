@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from server import importer
+from server import importer, workbook_write
 from server.compose import render_part
 from server.importer import (ImportFailed, decode_text, extract_text, import_documents, import_files,
                              parse_document, split_speeches)
@@ -768,7 +768,7 @@ def test_failed_replace_leaves_original_intact(full_library_path, monkeypatch):
     def broken_replace(src, dst):
         raise PermissionError(13, "文件被占用")
 
-    monkeypatch.setattr(importer.os, "replace", broken_replace)
+    monkeypatch.setattr(workbook_write.os, "replace", broken_replace)
     with pytest.raises(ImportFailed, match="Excel"):
         import_files([own_file("revisit_utf8_bom.txt")], full_library_path)
     assert full_library_path.read_bytes() == original
