@@ -11,6 +11,8 @@ ENVIRONMENT = {
     "BIAOTAI_LIBRARY": "LIBRARY",
     "BIAOTAI_TEMPLATES": "TEMPLATES",
     "BIAOTAI_TOKEN": "TOKEN",
+    "BIAOTAI_EDITOR_TOKEN": "EDITOR_TOKEN",
+    "BIAOTAI_HISTORY_KEEP": "HISTORY_KEEP",
     "BIAOTAI_MAX_BODY": "MAX_CONTENT_LENGTH",
     "BIAOTAI_ALLOWED_ORIGINS": "ALLOWED_ORIGINS",
     "BIAOTAI_ALLOWED_HOSTS": "ALLOWED_HOSTS",
@@ -29,6 +31,8 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     from .addin import bp as addin_bp
     from .bridge import bp as bridge_bp
     from .bridge import openapi_paths as bridge_openapi_paths
+    from .editor import bp as editor_bp
+    from .editor import init_history
     from .config import default_library_path, default_templates_dir, working_config
     from .store import LibraryStore
 
@@ -56,9 +60,11 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
         app.config["ALLOWED_ORIGINS"] = tuple(o.strip() for o in app.config["ALLOWED_ORIGINS"].split(",") if o.strip())
     app.config["TEMPLATES"] = Path(app.config["TEMPLATES"])
 
-    LibraryStore(app)
+    history = init_history(app)
+    LibraryStore(app, on_accept=history.record if history is not None else None)
     api.init_app(app)
     app.register_blueprint(bridge_bp)
+    app.register_blueprint(editor_bp)
     app.extensions.setdefault(api.OPENAPI_EXTENSIONS, []).append(bridge_openapi_paths)
     app.register_blueprint(addin_bp)
     return app

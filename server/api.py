@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from . import guard
 from .compose import compose_speech, render_part
 from .library import Library, Section
+from .history import HISTORY_EXTENSION
 from .lint import find_outdated, lint_text
 from .numbering import STYLES
 from .limits import (MAX_DRAIN_BYTES, MAX_ID, MAX_JSON_DEPTH, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY,
@@ -44,6 +45,22 @@ DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 DEFAULT_LIMIT = 500
 PREVIEW_CHARS = 80
 OPEN_ENDPOINTS = {"api.health", "api.openapi"}  # reachable without the token
+ROLE_ATTRIBUTE = "biaotai_role"
+
+
+def count_use(section_ids, event: str) -> None:
+    """Count uses of sections (inserted, generated) where the app keeps history (editor.py)."""
+    history = current_app.extensions.get(HISTORY_EXTENSION)
+    if history is not None:
+        history.count_use(section_ids, event)
+
+
+def editor_only(view: Callable) -> Callable:
+    """Mark a view as the editors': with EDITOR_TOKEN set, only that token opens it."""
+    setattr(view, ROLE_ATTRIBUTE, "editor")
+    return view
+
+
 INTERNAL_MESSAGE = "服务器内部错误，请联系管理员（已记录日志）"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -361,6 +378,8 @@ def render_section(section_id: str):
     part, warnings = render_part(library, section_id, given, style=style, number=number, meeting_id=meeting,
                                  omit=_slot_list(body.get("omit"), "omit") or (),
                                  order=_slot_list(body.get("order"), "order") or None)
+    if want_docx:  # a preview (docx: false) is not a use
+        count_use([section_id], "inserted")
     result = part.to_dict()
     result.update(style=part.style, warnings=[w.to_dict() for w in warnings], library_id=library.id)
     if want_docx:
@@ -388,6 +407,7 @@ def _compose_from_body(extra: frozenset[str] = frozenset()):
 @bp.post("/speech")
 def speech():
     composed, body = _compose_from_body(frozenset({"docx"}))
+    count_use([part.section_id for part in composed.parts], "generated")
     result = composed.to_dict()
     # The task pane inserts the whole speech with one request: text, warnings and the file together.
     if flag_field(body.get("docx"), "docx", False):
@@ -430,6 +450,7 @@ def lint():
 
 
 @bp.post("/library/import")
+@editor_only
 def library_import():
     """Old speeches uploaded as files -> draft rows (a dry run unless dry_run=0), as `biaotai import`."""
     from .importer import ImportFailed, import_documents
@@ -461,6 +482,7 @@ def library_import():
 
 
 @bp.get("/library/check")
+@editor_only
 def library_check():
     return jsonify(get_store(current_app).check())
 
@@ -469,10 +491,12 @@ def library_check():
 # Around every request: the library, the token, CORS, the access log, errors as JSON
 
 
-@bp.before_request
 def guard_api_request():
-    """Every /api/ request, whichever blueprint serves it: CORS preflight, foreign-origin POSTs,
-    the token, then the one library the whole request uses."""
+    """Every /api/ request, whichever blueprint serves it (registered once for the app in
+    init_app): CORS preflight, foreign-origin POSTs, the token and role, then the one library
+    the whole request uses."""
+    if not request.path.startswith("/api/"):
+        return None
     preflight = _preflight()
     if preflight is not None:
         return preflight
@@ -510,22 +534,41 @@ def _preflight() -> Response | None:
     return response
 
 
-def check_token() -> None:
-    token = current_app.config.get("TOKEN")
-    if not token or request.endpoint in OPEN_ENDPOINTS:
-        return
+def presented_token() -> bytes:
+    """The one place a request's token is read: X-Biaotai-Token, or Authorization: Bearer."""
     given = request.headers.get("X-Biaotai-Token", "")
     auth = request.headers.get("Authorization", "")
     if not given and auth[:7].lower() == "bearer ":
         given = auth[7:].strip()
     try:
-        given_bytes = given.encode("latin-1")  # WSGI hands header bytes over as latin-1 text
+        return given.encode("latin-1")  # WSGI hands header bytes over as latin-1 text
     except UnicodeEncodeError:
-        given_bytes = given.encode("utf-8")
-    if not hmac.compare_digest(given_bytes, str(token).encode("utf-8")):
-        message = ("需要访问令牌：请在请求头 Authorization: Bearer <令牌> 或 X-Biaotai-Token 中提供"
-                   if not given else "访问令牌不正确")
-        raise ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="biaotai"'})
+        return given.encode("utf-8")
+
+
+def _matches(given: bytes, token: Any) -> bool:
+    return bool(token) and hmac.compare_digest(given, str(token).encode("utf-8"))
+
+
+def check_token() -> None:
+    """Roles: writers need TOKEN when it is set; the editors' routes (editor_only) need
+    EDITOR_TOKEN when it is set, else the writers' rule holds. The editor token opens everything."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return
+    writer, editor = current_app.config.get("TOKEN"), current_app.config.get("EDITOR_TOKEN")
+    view = current_app.view_functions.get(request.endpoint or "")
+    for_editors = getattr(view, ROLE_ATTRIBUTE, None) == "editor" and bool(editor)
+    if not for_editors and not writer and not editor:
+        return
+    given = presented_token()
+    if _matches(given, editor) or (not for_editors and (_matches(given, writer) or not writer)):
+        return
+    if for_editors and _matches(given, writer):
+        raise ApiError(403, "editor_only", "这是编辑人员的功能：请使用编辑人员令牌（EDITOR_TOKEN），写稿人的令牌不能打开",
+                       headers={"WWW-Authenticate": 'Bearer realm="biaotai-editor"'})
+    message = ("需要访问令牌：请在请求头 Authorization: Bearer <令牌> 或 X-Biaotai-Token 中提供"
+               if not given else "访问令牌不正确")
+    raise ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="biaotai"'})
 
 
 def _start_request() -> Response | None:
@@ -643,6 +686,7 @@ def init_app(app: Flask) -> None:
     guard.init_app(app)
     app.register_blueprint(bp)
     app.before_request(_start_request)
+    app.before_request(guard_api_request)
     app.teardown_request(lambda exc: start_render_budget(None))  # the thread may next serve no request
     app.after_request(_finish)
     handlers: list[tuple[Any, Callable]] = [

@@ -32,8 +32,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 
-from .api import (DOCX_MIMETYPE, ApiError, attachment_header, guard_api_request, integer_field, known_meeting,
-                  preview, style_field, text_field, the_library, variables_field)
+from .api import (DOCX_MIMETYPE, ApiError, attachment_header, count_use, integer_field,
+                  known_meeting, preview, style_field, text_field, the_library, variables_field)
 from .compose import compose_speech, render_part
 from .config import resource_path
 from .lint import find_outdated
@@ -309,6 +309,7 @@ def section_docx():
     part, warnings = render_part(library, section_id, variables_field(values), style=style, number=number,
                                  meeting_id=meeting, omit=_slot_names(fields, "omit"),
                                  order=_slot_names(fields, "order") or None)
+    count_use([section_id], "inserted")
     return _docx(render_part_docx(part, current_app.config["TEMPLATES"]), warnings)
 
 
@@ -319,6 +320,7 @@ def speech_docx():
     meeting = known_meeting(library, text_field(fields.get("meeting"), "meeting", MAX_QUERY, required=True))
     composed = compose_speech(library, meeting, variables_field(values), style=style_field(_optional(fields, "style", MAX_QUERY)),
                               seed=_whole_number(fields, "seed", -MAX_SEED, MAX_SEED))
+    count_use([part.section_id for part in composed.parts], "generated")
     return _docx(render_speech_docx(composed, current_app.config["TEMPLATES"]), composed.warnings, composed.title)
 
 
@@ -332,17 +334,6 @@ def lint_tsv():
     hits = find_outdated(text, library.matcher)
     return _tsv(["found", "start", "end", "why", "suggestion", "message"],
                 ([h.found, h.start, h.end, h.rule.why, h.rule.suggestion, h.message] for h in hits))
-
-
-# ---------------------------------------------------------------------------------------------
-# Around every request of the blueprint
-
-
-@bp.before_request
-def _before_bridge():
-    if request.path.startswith("/api/"):
-        return guard_api_request()
-    return None
 
 
 def error_text(code: str, message: str, field: str | None, problems: Iterable[Mapping[str, Any]] = ()) -> str:

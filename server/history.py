@@ -29,6 +29,7 @@ from typing import Any, Iterable
 
 log = logging.getLogger("biaotai.history")
 
+HISTORY_EXTENSION = "biaotai_history"  # app.extensions key (editor.init_history)
 HISTORY_SUFFIX = ".history.sqlite3"
 DEFAULT_KEEP = 50  # workbook copies kept; the change log itself is kept for ever (it is small)
 USAGE_EVENTS = ("inserted", "generated")

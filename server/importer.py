@@ -40,17 +40,18 @@ from collections import Counter
 from copy import copy
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
+from .numbering import LEADING_ORDINAL, ORDINAL_CHARS, STYLE_PATTERNS, chinese_ordinal, parse_ordinal
+from .sheet_rows import MAX_CELL_CHARS
+from .slots import CLOSING, OPENING, SALUTATION, SLOT_CHOICES, is_point
 from .workbook_write import WorkbookWriteError, replace_workbook
 from .limits import (MAX_DOCX_ENTRIES, MAX_DOCX_RATIO, MAX_DOCX_UNCOMPRESSED, MAX_IMPORT_CHARACTERS,
                      MAX_IMPORT_PARAGRAPHS, MAX_IMPORT_SECONDS, MAX_INPUT_BYTES)
 
-MAX_CELL_CHARS = 32000
 SHEET = "段落"
 REQUIRED_COLUMNS = ("编号", "会议类型", "部分", "小标题", "正文", "启用", "来源", "备注")
 MOBILISATION, REVISIT, FEEDBACK = "动员会", "回头看动员会", "反馈会"
-SALUTATION, OPENING, CLOSING = "称呼", "开场", "结尾"
 IMPORT_TAG = "导入"
 
 
@@ -222,23 +223,15 @@ def _docx_paragraph(element, counters: dict[tuple[str, str], int]) -> str:
         key = (num_id.get(qn("w:val")) if num_id is not None else "", level.get(qn("w:val")) if level is not None else "0")
         if key[0] not in ("", "0") and key[1] == "0":
             counters[key] = counters.get(key, 0) + 1
-            if counters[key] <= 99 and not _ORDINAL_START.match(text.strip()):
-                text = _chinese_number(counters[key]) + "、" + text
+            if counters[key] <= 99 and not LEADING_ORDINAL.match(text.strip()):
+                text = chinese_ordinal(counters[key]) + "、" + text
     return text
-
-
-def _chinese_number(n: int) -> str:
-    digits = "零一二三四五六七八九"
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")) + (digits[ones] if ones else "")
 
 
 # =============================================================================================
 # Text -> speeches (noise removed)
 
-_CN = "一二三四五六七八九十"
-_ORDINAL_START = re.compile(rf"^(?:[{_CN}]+[是、]|第[{_CN}]+[，,、])")
-_SEPARATOR = re.compile(rf"^[（(]\s*[{_CN}]+\s*[)）]$")
+_SEPARATOR = re.compile(rf"^[（(]\s*[{ORDINAL_CHARS}]+\s*[)）]$")
 _COUNT_MARK = re.compile(r"^[（(【\[]?\s*(?:共)?\s*\d+\s*篇\s*[)）】\]]?$")
 _MARKER = re.compile(r"#{2,}\s*[A-Za-z_]+\s*#{2,}")
 _QQ = re.compile(r"(?:咨询|联系|加)?\s*(?:QQ|ＱＱ|qq)\s*(?:群|号)?\s*[:：]?\s*\d{5,12}")
@@ -283,10 +276,10 @@ def normalize_lines(text: str) -> list[str]:
 
 def is_title(line: str) -> bool:
     """A speech title: short, no sentence punctuation, ends in 发言/讲话…, not a numbered point."""
-    core = re.sub(rf"^(?:[（(][{_CN}]+[)）]|[{_CN}]+、|\d+[.、．])\s*", "", line)
+    core = re.sub(rf"^(?:[（(][{ORDINAL_CHARS}]+[)）]|[{ORDINAL_CHARS}]+、|\d+[.、．])\s*", "", line)
     if not core or len(core) > 70 or re.search(r"[。：:；;！!？?]", core) or _SPOKEN.search(core):
         return False
-    if _ORDINAL_START.match(line) and not core.startswith("在"):
+    if LEADING_ORDINAL.match(line) and not core.startswith("在"):
         return False
     return bool(_TITLE_END.search(core))
 
@@ -297,7 +290,7 @@ def _is_noise(line: str) -> bool:
 
 def _is_anchor(line: str) -> bool:
     """The first line that certainly belongs to the text (before it: a site's banner)."""
-    return (is_title(line) or bool(_SEPARATOR.match(line)) or bool(_ORDINAL_START.match(line))
+    return (is_title(line) or bool(_SEPARATOR.match(line)) or bool(LEADING_ORDINAL.match(line))
             or bool(_TOC.match(line)) or _salutation_end(line) > 0 or len(line) >= _SHORT
             or any(p in line for p in "。！？"))
 
@@ -371,7 +364,7 @@ def split_speeches(text: str, filename: str = "") -> list[RawSpeech]:
                 flush()
             elif title and not collection:
                 collection = title
-            title = re.sub(rf"^(?:[（(][{_CN}]+[)）]|[{_CN}]+、|\d+[.、．])\s*", "", line)
+            title = re.sub(rf"^(?:[（(][{ORDINAL_CHARS}]+[)）]|[{ORDINAL_CHARS}]+、|\d+[.、．])\s*", "", line)
         else:
             body.append(line)
     flush()
@@ -383,11 +376,6 @@ def split_speeches(text: str, filename: str = "") -> list[RawSpeech]:
 
 _SALUTATION_WORDS = re.compile(r"同志们|各位领导|领导|组长|巡察组|巡视组|各位|同事们|朋友们")
 _CLOSING_START = re.compile(r"^(?:同志们[，,！!]|总之|最后|各位领导[，,]|谢谢|总而言之|我们(?:将|要|一定)?(?:以此|珍惜)|做好这次)")
-_STYLE_PATTERNS = {
-    "一是": re.compile(rf"^([{_CN}]+)是"),
-    "一、": re.compile(rf"^([{_CN}]+)、"),
-    "第一": re.compile(rf"^第([{_CN}]+)[，,、：:]"),
-}
 _HEADING_LIMIT = 40
 
 
@@ -437,18 +425,6 @@ def _salutation_end(text: str) -> int:
     return match.end()
 
 
-def _ordinal_value(word: str) -> int:
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
-    if word == "十":
-        return 10
-    if word.startswith("十"):
-        return 10 + digits.get(word[1:], 0)
-    if "十" in word:
-        tens, _, ones = word.partition("十")
-        return digits.get(tens, 0) * 10 + digits.get(ones, 0)
-    return digits.get(word, 0)
-
-
 def find_points(paragraphs: Sequence[Paragraph]) -> tuple[str, list[int]]:
     """The numbering style and the indexes of the paragraphs that start points 一, 二, 三…
 
@@ -457,7 +433,7 @@ def find_points(paragraphs: Sequence[Paragraph]) -> tuple[str, list[int]]:
     """
     best: tuple = ()
     chosen: tuple[str, list[int]] = ("", [])
-    for style, pattern in _STYLE_PATTERNS.items():
+    for style, pattern in STYLE_PATTERNS.items():
         indexes: list[int] = []
         ones = 0
         expected = 1
@@ -465,7 +441,7 @@ def find_points(paragraphs: Sequence[Paragraph]) -> tuple[str, list[int]]:
             match = pattern.match(paragraph.text)
             if not match:
                 continue
-            value = _ordinal_value(match.group(1))
+            value = parse_ordinal(match.group(1))
             ones += value == 1
             if value == expected:
                 indexes.append(i)
@@ -480,7 +456,7 @@ def find_points(paragraphs: Sequence[Paragraph]) -> tuple[str, list[int]]:
 
 def _split_heading(text: str, style: str) -> tuple[str, str]:
     """Remove the ordinal; return (heading sentence, the rest of the paragraph)."""
-    text = _STYLE_PATTERNS[style].sub("", text, count=1).strip() if style else text
+    text = STYLE_PATTERNS[style].sub("", text, count=1).strip() if style else text
     match = re.search(r"[。！？!?]", text)
     if match is None:
         return text.rstrip("；;，,：: "), ""
@@ -690,7 +666,7 @@ def _rule(pattern: str, replacement: str, note: str = "") -> Rule:
 # Order matters: longer and more specific forms first; people before 党组织 (they contain it).
 _RULES_BEFORE_UNIT: tuple[Rule, ...] = (
     _rule(rf"由([^，。；：！？{_NOT_TOKEN}]{{1,30}}?)同志(?=牵头|任组长|担任|负责|具体负责)", "由⟨联络负责人⟩同志"),
-    _rule(rf"(?:(?:市委|省委|县委|区委|上级党组|上级党委)?(?:第(?:{_PH}|[{_CN}]+)|{_PH})"
+    _rule(rf"(?:(?:市委|省委|县委|区委|上级党组|上级党委)?(?:第(?:{_PH}|[{ORDINAL_CHARS}]+)|{_PH})"
           rf"(?:巡视[（(]巡察[)）]|巡察[（(]巡视[)）]|巡察|巡视))组", "⟨巡察组⟩"),
     _rule(rf"(?:{_PH})?组长{_PH}同志", "组长⟨组长⟩同志"),
     _rule(rf"{_PH}组长", "⟨组长⟩组长"),
@@ -707,7 +683,7 @@ _RULES_BEFORE_UNIT: tuple[Rule, ...] = (
     _rule(r"上级党(?:组|委)(?!织)", "⟨上级党委⟩"),
     _rule(r"(?<=根据|按照|遵照|依照)(?:市委|省委)", "⟨上级党委⟩"),
     _rule(r"(?<![省、])(?:市委|省委)(?=的?统一|的?决策部署|的?部署|对|巡察|巡视|坚定|坚决|高度|交上|汇报|学习)", "⟨上级党委⟩"),
-    _rule(rf"[{_CN}]个方面", "几个方面"),
+    _rule(rf"[{ORDINAL_CHARS}]个方面", "几个方面"),
     _rule(r"(?:(?<=以下)|(?<=讲)|(?<=谈)|(?<=提))[二三四五六七八九十]点", "几点"),
 )
 
@@ -922,6 +898,7 @@ class DraftRow:
     enabled: str = "否"
     tags: str = IMPORT_TAG
     unit_types: str = ""
+    original: str = ""  # the speech's own words before mapping: what an editor reviews the row against
 
     def cells(self) -> dict[str, str]:
         return {"编号": self.id, "会议类型": self.meeting, "部分": self.slot, "小标题": self.heading, "正文": self.body,
@@ -1054,8 +1031,9 @@ def to_rows(speeches: Iterable[ImportedSpeech], existing_ids: Iterable[str] = ()
                 continue
             row_id = _next_id(f"{speech.meeting}-{part.slot}-", taken)
             notes = part.notes + (speech.notes if part is speech.parts[0] else [])
+            original = "\n".join(([part.heading] if part.heading else []) + [p.text for p in part.paragraphs])
             rows.append(DraftRow(row_id, speech.meeting, part.slot, part.heading_template if part.slot.startswith("要点") else "",
-                                 part.body, source, "；".join(dict.fromkeys(notes))))
+                                 part.body, source, "；".join(dict.fromkeys(notes)), original=original))
             seen[key] = row_id
     return rows, duplicates
 
@@ -1239,15 +1217,63 @@ def import_documents(documents: Sequence[tuple[str, bytes]], library_path: str |
         if not dry_run and not summary.rows:
             summary.notes.append("没有新段落，段落库未改动。")
         return summary
-    append_rows(book[SHEET], summary.rows)
     target = Path(out_path) if out_path else library_path
+    summary.backup = str(write_rows(book, data, summary.rows, library_path, target) or "")
+    summary.written_to = str(target)
+    return summary
+
+
+def write_rows(book, read: bytes, rows: Sequence[DraftRow], library_path: Path, target: Path) -> Path | None:
+    """Append `rows` to the book read from `read` and write it to `target` (the library itself or
+    another file); the backup's path. Written in place only if nobody saved since `read`."""
+    append_rows(book[SHEET], rows)
     in_place = target.resolve() == library_path.resolve()
     try:
-        backup = replace_workbook(target, book.save, expected=data if in_place else None, purpose="导入")
+        return replace_workbook(target, book.save, expected=read if in_place else None, purpose="导入")
     except WorkbookWriteError as exc:
         raise ImportFailed(str(exc), exc.filename) from None
-    summary.backup = str(backup or "")
-    summary.written_to = str(target)
+
+
+def commit_rows(reviewed: Sequence[Mapping[str, str]], library_path: str | Path) -> ImportSummary:
+    """The rows an editor ticked in the import review (meeting, slot, heading, body, source, note,
+    as the preview gave them and the editor changed them), appended as draft rows (启用=否)."""
+    from openpyxl import load_workbook
+
+    library_path = Path(library_path)
+    data = _read_library(library_path)
+    book = load_workbook(io.BytesIO(data))
+    facts = read_facts(book, library_path.name)
+    taken = set(facts.ids)
+    seen = dict(facts.bodies)
+    summary = ImportSummary([], [], [])
+    summary.library = str(library_path)
+    for number, item in enumerate(reviewed, start=1):
+        meeting, slot = str(item.get("meeting", "")).strip(), str(item.get("slot", "")).strip()
+        body = str(item.get("body", "")).strip()
+        where = f"第 {number} 行"
+        if facts.meetings and meeting not in facts.meetings:
+            raise ImportFailed(f"{where}：没有会议类型「{meeting}」，可选：{'、'.join(facts.meetings)}", "meeting")
+        allowed = [s for s in SLOT_CHOICES if not is_point(s)] + (facts.meetings.get(meeting) or
+                                                                    [s for s in SLOT_CHOICES if is_point(s)])
+        if slot not in allowed:
+            raise ImportFailed(f"{where}：会议类型「{meeting}」没有「{slot}」这一部分，可选：{'、'.join(allowed)}", "slot")
+        if not body or len(body) > MAX_CELL_CHARS:
+            raise ImportFailed(f"{where}：正文不能为空，也不能超过 {MAX_CELL_CHARS} 字", "body")
+        key = normalize_for_compare(body)
+        if key in seen:
+            summary.duplicates.append(Duplicate(str(item.get("source", "")), slot, seen[key]))
+            continue
+        row = DraftRow(_next_id(f"{meeting}-{slot}-", taken), meeting, slot,
+                       str(item.get("heading", "")).strip() if slot.startswith("要点") else "", body,
+                       str(item.get("source", "")).strip()[:200], str(item.get("note", "")).strip()[:500])
+        taken.add(row.id)
+        seen[key] = row.id
+        summary.rows.append(row)
+    if summary.rows:
+        summary.backup = str(write_rows(book, data, summary.rows, library_path, library_path) or "")
+        summary.written_to = str(library_path)
+    else:
+        summary.notes.append("没有新段落，段落库未改动。")
     return summary
 
 

@@ -52,8 +52,10 @@ class DiskState:
 class LibraryStore:
     """Holds the current Library for an app (`app.extensions["biaotai_store"]`)."""
 
-    def __init__(self, app=None, path: str | Path | None = None) -> None:
+    def __init__(self, app=None, path: str | Path | None = None,
+                 on_accept: Callable[[Library, bytes], Any] | None = None) -> None:
         self.path: Path | None = Path(path) if path else None
+        self._on_accept = on_accept  # told of every library this store starts serving (history)
         self._library: Library | None = None
         self._disk = DiskState(None, None, (), False)
         self._lock = threading.Lock()
@@ -133,6 +135,11 @@ class LibraryStore:
         previous, self._library = self._library, library  # one assignment: old or new, never a mix
         self._derived.clear()
         self._succeed(key, file_id, library.problems)
+        if self._on_accept is not None:
+            try:
+                self._on_accept(library, data)
+            except Exception:  # recording must never cost the library that now serves
+                log.exception("记录段落库历史时出现意外错误")
         if previous is not None:
             log.info("段落库已重新加载：%s → %s（%d 个段落）", previous.id, library.id, len(library.sections))
 
