@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     from .bridge import bp as bridge_bp
     from .bridge import openapi_paths as bridge_openapi_paths
     from .config import default_library_path, default_templates_dir, working_config
+    from .pages import bp as pages_bp
     from .store import LibraryStore
 
     app = Flask(__name__)
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     app.register_blueprint(bridge_bp)
     app.extensions.setdefault(api.OPENAPI_EXTENSIONS, []).append(bridge_openapi_paths)
     app.register_blueprint(addin_bp)
+    app.register_blueprint(pages_bp)
     return app
 
 
