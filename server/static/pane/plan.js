@@ -177,7 +177,8 @@
     } else if (state.speechError && state.speechError.code === "invalid_input") {
       hint.textContent = state.speechError.message || "";
     } else {
-      hint.textContent = "按发言顺序列出各部分。「换一个」更换段落，「插入段落」把该部分插入到光标处，要点按在本篇中的位置编号。";
+      hint.textContent = "按发言顺序列出各部分。「换一个」更换段落，" + (state.canInsert || state.host.name !== "browser"
+        ? "「插入段落」把该部分插入到光标处，" : "") + "要点按在本篇中的位置编号。";
     }
     var kept = keptPoints().length;
     each(planSlots(), function (slot) {
