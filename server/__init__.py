@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     from .config import default_library_path, default_templates_dir, working_config
     from .pages import bp as pages_bp
     from .store import LibraryStore
+    from .wps import bp as wps_bp
 
     app = Flask(__name__)
     app.config.from_mapping(
@@ -61,6 +62,7 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     app.extensions.setdefault(api.OPENAPI_EXTENSIONS, []).append(bridge_openapi_paths)
     app.register_blueprint(addin_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(wps_bp)
     return app
 
 

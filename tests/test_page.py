@@ -11,8 +11,7 @@ import re
 import pytest
 
 from support.docx_readers import run_text
-from test_taskpane import (MEETING, OUTDATED, VALUES, browser, certificates, idle,  # noqa: F401 (fixtures)
-                           live_server, screenshot)
+from test_taskpane import MEETING, OUTDATED, VALUES, idle, live_server, screenshot  # noqa: F401 (live_server: a fixture)
 
 
 def test_page_is_served_with_versioned_shared_modules(client):

@@ -98,4 +98,5 @@
   }
 
   P.binders = (P.binders || []).concat([bind]);
+  P.lintDocument = lintDocument;
 }(window.biaotaiPane = window.biaotaiPane || {}));
