@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from test_taskpane import MEETING, OUTDATED, VALUES, idle, live_server, screenshot  # noqa: F401 (live_server: a fixture)
+from test_taskpane import (MEETING, OUTDATED, VALUES, fill_values, idle, live_server,  # noqa: F401 (a fixture)
+                           screenshot)
 
 DOUBLE = Path(__file__).resolve().parent / "wps_double.js"
 FRAGMENT_URL = re.compile(r"^https?://[^/]+/wps/fragments/[A-Za-z0-9_-]{32}\.docx$")
@@ -201,17 +202,6 @@ def wps_state(page) -> dict:
     return page.evaluate("window.__wpsDouble.state()")
 
 
-def fill(pane, values: dict[str, str]) -> None:
-    pane.click("#tab-info")
-    for key, value in values.items():
-        field = pane.locator(f'[data-key="{key}"]')
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
-    idle(pane)
-
-
 def fetch(server, url: str) -> bytes:
     with urllib.request.urlopen(url, context=_tls(server), timeout=30) as answer:
         return answer.read()
@@ -226,7 +216,7 @@ def test_ribbon_opens_the_pane_and_inserts_a_section_by_url(wps, live_server):
     assert [p["url"] for p in state["panes"]] == [live_server.url + "/taskpane/wps.html"] and state["dialogs"] == []
     expect(pane.locator("body")).to_have_attribute("data-host", "wps")
     expect(pane.locator("#vars-origin")).to_contain_text("请填写单位信息")
-    fill(pane, VALUES)
+    fill_values(pane, VALUES)
     pane.click("#tab-parts")
     point2 = pane.locator('#plan li[data-slot="要点2"]')
     point2.get_by_role("button", name="换一个").click()
@@ -275,7 +265,7 @@ def test_values_survive_reopening_and_stay_with_their_document(wps):
     from playwright.sync_api import expect
     addin = wps()
     pane = click_ribbon(addin, "btnOpen")
-    fill(pane, VALUES)
+    fill_values(pane, VALUES)
     pane.get_by_role("radio", name="第一").click()
     idle(pane)
     pane.close()
@@ -292,7 +282,7 @@ def test_values_survive_reopening_and_stay_with_their_document(wps):
     addin.evaluate("window.__wpsDouble.open('文档2')")  # another document: starts from the user's last values
     pane = click_ribbon(addin, "btnOpen")
     expect(pane.locator("#vars-origin")).to_contain_text("新文档")
-    fill(pane, {"单位名称": "市发展和改革委员会"})
+    fill_values(pane, {"单位名称": "市发展和改革委员会"})
     pane.close()
     documents = wps_state(addin)["documents"]
     assert json.loads(documents["文档2"]["variables"]["biaotai"])["values"]["单位名称"] == "市发展和改革委员会"
