@@ -30,7 +30,7 @@
       box.removeAttribute("contenteditable");
       box.appendChild(el("p", { className: "speech-empty", text: missing.length
         ? "填好左侧的单位信息后，这里显示整篇发言（还缺：" + P.labels(missing).join("、") + "）。"
-        : "正在生成…" }));
+        : (state.speechError && state.speechError.message) || "正在生成…" }));
       return;
     }
     box.setAttribute("contenteditable", "true");
