@@ -34,7 +34,9 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     from .editor import bp as editor_bp
     from .editor import init_history
     from .config import default_library_path, default_templates_dir, working_config
+    from .pages import bp as pages_bp
     from .store import LibraryStore
+    from .wps import bp as wps_bp
 
     app = Flask(__name__)
     app.config.from_mapping(
@@ -67,6 +69,8 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     app.register_blueprint(editor_bp)
     app.extensions.setdefault(api.OPENAPI_EXTENSIONS, []).append(bridge_openapi_paths)
     app.register_blueprint(addin_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(wps_bp)
     return app
 
 

@@ -10,10 +10,7 @@ BIAOTAI_OFFICE_JS_URL) names the mirror and the page is served with that address
 """
 from __future__ import annotations
 
-import hashlib
 import re
-from functools import lru_cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, request, send_from_directory
@@ -21,6 +18,7 @@ from markupsafe import escape as html_escape
 
 from .api import error_response
 from .config import resource_path, static_path
+from .pages import versioned_assets
 
 bp = Blueprint("addin", __name__)
 
@@ -30,7 +28,6 @@ MANIFEST_BASE_URL = "https://localhost:8443"  # the address written in the file,
 STATIC = static_path()
 TASKPANE_DIR = STATIC / "taskpane"
 ICONS_DIR = STATIC / "icons"
-PANE_ASSETS = ("taskpane.js", "taskpane.css")
 # scheme://host[:port] as a browser sends it: host names, IPv4 and bracketed IPv6 only.
 _BASE_URL = re.compile(r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
                        r"(?:/[A-Za-z0-9._~/-]*)?$")
@@ -75,23 +72,11 @@ def manifest():
     return response
 
 
-@lru_cache(maxsize=8)
-def _version(path: Path, mtime_ns: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-
-
-def asset_version(name: str) -> str:
-    path = TASKPANE_DIR / name
-    return _version(path, path.stat().st_mtime_ns)
-
-
 def taskpane_html(office_js_url: str) -> str:
     """taskpane.html with the configured office.js and versioned asset links (Office caches hard)."""
     html = (TASKPANE_DIR / "taskpane.html").read_text(encoding="utf-8")
     html = html.replace(f'src="{DEFAULT_OFFICE_JS_URL}"', f'src="{html_escape(office_js_url)}"')
-    for name in PANE_ASSETS:
-        html = html.replace(f'"{name}"', f'"{name}?v={asset_version(name)}"')
-    return html
+    return versioned_assets(html, TASKPANE_DIR)
 
 
 @bp.get("/taskpane/")

@@ -15,6 +15,7 @@ if os.environ.get("CI"):
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from support.browser import browser, certificates  # noqa: E402,F401 (fixtures for the pane and page tests)
 from workbook_factory import TEST_VALUES, make_workbook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

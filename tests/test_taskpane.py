@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from helpers import require_executable
 from support.docx_readers import run_text
 from workbook_factory import TEST_VALUES, make_workbook
 
@@ -30,9 +29,6 @@ STATIC = ROOT / "server" / "static"
 DOUBLE = Path(__file__).resolve().parent / "officejs_double.js"
 ARTIFACTS = ROOT / "test-artifacts"
 OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 MEETING = "动员会"
 # What the pane sends for 动员会: the writer's values for that meeting's variables only.
 VALUES = {k: v for k, v in TEST_VALUES.items() if k != "巡察期间"}
@@ -250,12 +246,6 @@ def _library_with_outdated_phrase(path: Path) -> Path:
     return make_workbook(path, edit)
 
 
-@pytest.fixture(scope="session")
-def certificates(tmp_path_factory):
-    from server.serve import make_certificates
-    return make_certificates(tmp_path_factory.mktemp("certs"))
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory, certificates):
     folder = tmp_path_factory.mktemp("pane-server")
@@ -263,18 +253,6 @@ def live_server(tmp_path_factory, certificates):
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        require_executable("chromium", "需要 Debian 的 chromium 在真实浏览器中打开任务窗格")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="需要 Python 的 playwright 包驱动 Chromium")
-    sync_api.expect.set_options(timeout=15000)  # a busy CI machine is slower than a writer's PC
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

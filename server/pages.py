@@ -1,0 +1,63 @@
+"""The pages a plain browser opens, and the pane's shared scripts.
+
+- `/` is the assistant for any modern browser (信创 machines run Chromium-based browsers): the
+  shared pane (static/pane/) laid out for a full window by static/page/, with the browser as its
+  host (no document to insert into: it reads, copies, downloads and prints).
+- `/pane/…` serves the shared pane modules every host page loads (Word's task pane, WPS's pane, `/`).
+- `versioned_assets` gives every page's local script and style links a content version, because
+  Office and WPS cache pane files hard; one place decides that for every page.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, send_from_directory
+
+from .config import static_path
+
+bp = Blueprint("pages", __name__)
+
+STATIC = static_path()
+PANE_DIR = STATIC / "pane"
+PAGE_DIR = STATIC / "page"
+# A local script or style link: relative, no query, no scheme.
+_LOCAL_ASSET = re.compile(r'\b(src|href)="((?:\.\./)?[A-Za-z0-9_/.-]+\.(?:js|css))"')
+
+
+@lru_cache(maxsize=64)
+def _version(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def versioned_assets(html: str, folder: Path) -> str:
+    """`html` (a page served from `folder`) with `?v=<content hash>` on each local .js/.css link."""
+    def version(match: re.Match) -> str:
+        path = (folder / match.group(2)).resolve()
+        if not path.is_file() or STATIC.resolve() not in path.parents:
+            return match.group(0)
+        return f'{match.group(1)}="{match.group(2)}?v={_version(path, path.stat().st_mtime_ns)}"'
+    return _LOCAL_ASSET.sub(version, html)
+
+
+def no_cache(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/")
+def assistant():
+    html = (PAGE_DIR / "index.html").read_text(encoding="utf-8")
+    return no_cache(Response(versioned_assets(html, STATIC), mimetype="text/html"))
+
+
+@bp.get("/page/<name>")
+def page_asset(name: str):
+    return no_cache(send_from_directory(PAGE_DIR, name, max_age=0))
+
+
+@bp.get("/pane/<name>")
+def pane_module(name: str):
+    return no_cache(send_from_directory(PANE_DIR, name, max_age=0))
