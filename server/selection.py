@@ -64,9 +64,24 @@ def pick_variant(variants: Sequence[Section], slot: str, seed: int | None, exclu
     return candidates[_draw(f"{seed}:{slot}", len(candidates))]
 
 
+def extreme_pick(slot: str, section: Section, longest: bool) -> Pick:
+    """The section with the longest (or shortest) alternative of every group, by the editor's text."""
+    def picks(text: str) -> tuple[int, ...]:
+        key = (lambda g: max(range(len(g)), key=lambda i: len(g[i]))) if longest else \
+            (lambda g: min(range(len(g)), key=lambda i: len(g[i])))
+        return tuple(key(group) for group in alternatives.parse(text).groups)
+    return Pick(slot, section, picks(section.heading), picks(section.body))
+
+
 def _moves(pick: Pick, candidates: Sequence[Section], fixed: bool, seed: int | None) -> list[Pick]:
-    """Every pick one step away: another section (with its seeded alternatives) or one group changed."""
-    moves = [] if fixed else [seeded_pick(pick.slot, s, seed) for s in candidates if s.id != pick.section.id]
+    """Every pick one step away: another section (seeded, longest or shortest alternatives), the
+    longest or shortest form of this one, or one group changed."""
+    moves = [extreme_pick(pick.slot, pick.section, True), extreme_pick(pick.slot, pick.section, False)]
+    if not fixed:
+        for section in candidates:
+            if section.id != pick.section.id:
+                moves += [seeded_pick(pick.slot, section, seed), extreme_pick(pick.slot, section, True),
+                          extreme_pick(pick.slot, section, False)]
     for field, text in (("heading_picks", pick.section.heading), ("body_picks", pick.section.body)):
         groups = alternatives.parse(text).groups
         current = list(getattr(pick, field)) + [0] * (len(groups) - len(getattr(pick, field)))
