@@ -84,10 +84,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     library = _library(args)
     given = _read_vars(args, library, args.meeting)
     order = [s for item in args.order or [] for s in item.replace("，", ",").split(",") if s]
+    exclude = [s.strip() for item in args.exclude or [] for s in item.replace("，", ",").split(",") if s.strip()]
     speech = compose_speech(library, args.meeting, given, style=args.style, seed=args.seed,
-                            choices=_pairs(args.choose, "--choose"), omit=args.omit or [], order=order or None)
+                            choices=_pairs(args.choose, "--choose"), omit=args.omit or [], order=order or None,
+                            exclude=exclude, length=args.length)
     for warning in speech.warnings:
         print(str(warning), file=sys.stderr)
+    print(f"种子：{speech.seed}（加 --seed {speech.seed} 可重新生成同一篇）", file=sys.stderr)
     if args.text:
         sys.stdout.write(speech.text)
     if args.output:
@@ -166,10 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vars", help="变量文件（JSON）；不给时使用「变量」工作表中的示例")
     p.add_argument("--set", action="append", metavar="键=值", help="单独设置一个变量，可重复")
     p.add_argument("--style", choices=STYLES, help="编号样式（默认按会议类型）")
-    p.add_argument("--seed", type=int, help="随机选择各部分段落的种子（相同种子得到相同发言）")
+    p.add_argument("--seed", type=int, help="随机选择各部分段落的种子（相同种子得到相同发言；不给时随机选一个并打印出来）")
     p.add_argument("--choose", action="append", metavar="部分=编号", help="指定某部分使用的段落，可重复")
     p.add_argument("--omit", action="append", metavar="部分", help="省略某部分（如 要点3），可重复")
     p.add_argument("--order", action="append", metavar="要点2,要点1", help="要点的新顺序")
+    p.add_argument("--exclude", action="append", metavar="编号", help="不要使用的段落编号（已用过或不满意的），可重复或用逗号分隔")
+    p.add_argument("--length", metavar="篇幅", help="目标篇幅：简短、标准、详细，或字数（如 2000）、分钟（如 8分钟）")
     p.add_argument("-o", "--output", help="输出的 .docx 文件")
     p.add_argument("--text", action="store_true", help="把全文以纯文本打印出来")
     p.set_defaults(run=cmd_generate)

@@ -2,26 +2,27 @@
 numbered how, and the warnings that travel with the result."""
 from __future__ import annotations
 
-import hashlib
-import re
 import dataclasses
+import secrets
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from . import alternatives
 from .derive import date_line, speaker_line
 from .keys import INSPECTION_KIND
 from .library import Library, Meeting, Section
+from .length import CHARS_PER_MINUTE, USUAL_LENGTH, count_characters, parse_target, within
 from .lint import find_outdated
 from .numbering import STYLES, Block, plan_points, point_blocks, point_number
 from .problems import ERROR, WARNING, InputError, LibraryError, Problem
 from .slots import CLOSING, OPENING, SALUTATION, is_point, slot_kind
 from .profiles import unit_word_columns
+from .selection import Pick, fit_length, pick_variant, seeded_pick, usable
 from .templating import TemplateProblem, inspect_template, render_pieces, render_template
 from .title_layout import break_title
 from .variables import Variables, resolve_variables
 
-CHARS_PER_MINUTE = 220
-USUAL_LENGTH = (1200, 3000)
+SEED_RANGE = (1, 999_999)  # a fresh seed is short enough to read out and type again
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class Speech:
     library_id: str = ""
     title_lines: tuple[str, ...] = ()  # the title broken at word boundaries (server/title_layout.py)
     date_line: str = ""  # （2025年3月12日） when 会议日期 is given
+    seed: int | None = None  # the seed that chose the variants: the same seed and inputs make this speech again
+    target: int | None = None  # the length asked for, in characters
 
     @property
     def body_text(self) -> str:
@@ -93,33 +96,32 @@ class Speech:
         return {"meeting": self.meeting, "title": self.title, "title_lines": list(self.title_lines or (self.title,)),
                 "date_line": self.date_line, "speaker_line": self.speaker_line, "style": self.style,
                 "parts": [p.to_dict() for p in self.parts], "text": self.text, "characters": self.characters,
-                "minutes": self.minutes, "warnings": [w.to_dict() for w in self.warnings], "library_id": self.library_id}
+                "minutes": self.minutes, "warnings": [w.to_dict() for w in self.warnings], "library_id": self.library_id,
+                "seed": self.seed, "target": self.target}
 
 
-def count_characters(text: str) -> int:
-    """Characters as offices count them: everything but white space."""
-    return len(re.sub(r"\s", "", text))
+def new_seed() -> int:
+    """A fresh seed for a speech asked for without one (reported back, so it can be made again)."""
+    low, high = SEED_RANGE
+    return low + secrets.randbelow(high - low + 1)
 
 
-def pick_variant(variants: Sequence[Section], slot: str, seed: int | None) -> Section:
-    """Seed None takes the first variant; a seed picks per slot, stable across processes and
-    independent of the other slots (adding a variant to one slot changes only that slot)."""
-    if seed is None:
-        return variants[0]
-    digest = hashlib.sha256(f"{seed}:{slot}".encode()).digest()
-    return variants[int.from_bytes(digest[:8], "big") % len(variants)]
-
-
-def render_section_text(section: Section, variables: Variables) -> tuple[str, tuple[str, ...]]:
-    """A section's heading and paragraphs with the writer's values."""
+def render_section_text(section: Section, variables: Variables, pick: Pick | None = None) -> tuple[str, tuple[str, ...]]:
+    """A section's heading and paragraphs with the writer's values; without a pick, the first
+    alternative of every 【】 group."""
     def render(text: str, column: str) -> str:
         try:
             return render_template(text, variables.values)
         except TemplateProblem as exc:
             raise LibraryError([Problem(str(exc), ERROR, "段落", section.row, column)]) from exc
 
-    heading = render(section.heading, "小标题").strip() if section.heading else ""
-    paragraphs = tuple(p.strip() for p in render(section.body, "正文").split("\n") if p.strip())
+    try:
+        pick = pick or seeded_pick(section.slot, section, None)
+        heading_text, body_text = pick.heading, pick.body
+    except alternatives.AlternativesError as exc:
+        raise LibraryError([Problem(str(exc), ERROR, "段落", section.row, "正文")]) from exc
+    heading = render(heading_text, "小标题").strip() if heading_text else ""
+    paragraphs = tuple(p.strip() for p in render(body_text, "正文").split("\n") if p.strip())
     return heading, paragraphs
 
 
@@ -141,52 +143,95 @@ def _plan_slots(meeting: Meeting, omit: Iterable[str], order: Sequence[str] | No
 
 def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], *, style: str | None = None,
                    seed: int | None = None, choices: Mapping[str, str] | None = None,
-                   omit: Iterable[str] = (), order: Sequence[str] | None = None) -> Speech:
-    """The whole speech for a meeting type; raises InputError naming the field at fault."""
+                   omit: Iterable[str] = (), order: Sequence[str] | None = None,
+                   exclude: Iterable[str] = (), length: int | str | None = None) -> Speech:
+    """The whole speech for a meeting type; raises InputError naming the field at fault.
+
+    Without a seed a fresh one is chosen and kept in Speech.seed. `exclude` lists section ids the
+    writer has used or rejected (换一个): no slot takes one while another variant fits. `length` is a
+    target (characters, minutes or a preset, server/length.py) met within the tolerance when the
+    library allows; dropping points is the last resort for a short target."""
     meeting = library.meeting(meeting_id)
     if meeting is None:
         raise InputError([Problem(f"没有会议类型「{meeting_id}」，可选：{'、'.join(library.meetings)}", field="meeting")])
     style = check_style(style or meeting.default_style)
+    seed = new_seed() if seed is None else seed
+    target = parse_target(length)
+    excluded = frozenset(str(x) for x in exclude or ())
     variables = resolve_variables(library, meeting_id, given)
     choices = dict(choices or {})
     for slot in choices:
         if slot not in meeting.slots:
             raise InputError([Problem(f"会议类型「{meeting_id}」没有「{slot}」这一部分", field=f"choices.{slot}")])
-    parts = []
-    number = 0
-    for slot in _plan_slots(meeting, omit, order):
+    slots = _plan_slots(meeting, omit, order)
+    picks, candidates = [], {}
+    for slot in slots:
         variants = library.sections_for(meeting_id, slot, variables.unit_type, variables.speaker_role or None,
                                         variables.inspection_mode or None)
         if slot in choices:
             section = _chosen(library, meeting_id, slot, choices[slot], variants)
         elif variants:
-            section = pick_variant(variants, slot, seed)
+            section = pick_variant(variants, slot, seed, excluded)
+            candidates[slot] = usable(variants, excluded)
         elif slot == SALUTATION:
             continue
         else:
             fit = "、".join(v for v in (variables.unit_type, variables.speaker_role, variables.inspection_mode) if v)
             raise LibraryError([Problem(f"「{slot}」没有适用于（{fit or '该单位'}）的启用段落，请在段落库中添加", ERROR, "段落")])
-        heading, paragraphs = render_section_text(section, variables)
-        if is_point(slot):
-            number += 1
-        parts.append(Part(slot, section.id, heading, paragraphs, number if is_point(slot) else None, style))
+        picks.append(seeded_pick(slot, section, seed))
+    if target is not None:
+        picks = _fit(picks, candidates, set(choices), variables, target, seed, style)
+    parts = _number(picks, variables, style)
     try:
         pieces = render_pieces(meeting.title, variables.values)
     except TemplateProblem as exc:
         raise LibraryError([Problem(str(exc), ERROR, "会议类型", meeting.row, "标题")]) from exc
     title = "".join(text for text, _ in pieces).strip()
     speech = Speech(meeting_id, title, speaker_line(variables.values), style, tuple(parts), (), library.id,
-                    break_title(pieces), date_line(variables.values))
+                    break_title(pieces), date_line(variables.values), seed, target)
     warnings = list(variables.problems) + speech_warnings(library, speech, variables)
     return dataclasses.replace(speech, warnings=tuple(warnings))
 
 
+def _number(picks: Sequence[Pick], variables: Variables, style: str) -> list[Part]:
+    parts, number = [], 0
+    for pick in picks:
+        heading, paragraphs = render_section_text(pick.section, variables, pick)
+        if is_point(pick.slot):
+            number += 1
+        parts.append(Part(pick.slot, pick.section.id, heading, paragraphs, number if is_point(pick.slot) else None, style))
+    return parts
+
+
+def _fit(picks: list[Pick], candidates: Mapping[str, Sequence[Section]], fixed: set[str], variables: Variables,
+         target: int, seed: int, style: str) -> list[Pick]:
+    """Picks whose speech is near `target` characters; drops trailing points (never below two, never
+    a chosen one) only when the shortest choices are still too long."""
+    def measure(pick: Pick) -> int:
+        key = (pick.section.id, pick.heading_picks, pick.body_picks)
+        if key not in sizes:
+            heading, paragraphs = render_section_text(pick.section, variables, pick)
+            sizes[key] = count_characters(heading + "".join(paragraphs)) + (4 if heading else 0)  # ordinal, stop
+        return sizes[key]
+
+    sizes: dict[tuple, int] = {}
+    while True:
+        picks = fit_length(picks, candidates, fixed, measure, target, seed)
+        total = sum(count_characters(part.text) for part in _number(picks, variables, style))
+        points = [i for i, p in enumerate(picks) if is_point(p.slot) and p.slot not in fixed]
+        if within(total, target) or total < target or len(points) + len(fixed & {p.slot for p in picks}) <= 2 \
+                or not points:
+            return picks
+        picks = picks[:points[-1]] + picks[points[-1] + 1:]
+
+
 def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, style: str | None = None,
                 omit: Iterable[str] = (), order: Sequence[str] | None = None, number: int | None = None,
-                meeting_id: str | None = None) -> tuple[Part, tuple[Problem, ...]]:
+                meeting_id: str | None = None, seed: int | None = None) -> tuple[Part, tuple[Problem, ...]]:
     """One section as a part: what 插入段落 puts at the cursor. A point is numbered as the whole
     speech would number it with the same `omit` and `order` (numbering.point_number); `number`
-    is what older clients computed themselves, honoured only when given."""
+    is what older clients computed themselves, honoured only when given. The seed chooses the 【】
+    alternatives as in the speech made with it; without one, the first of each."""
     section = library.sections.get(section_id)
     if section is None:
         raise InputError([Problem(f"没有编号为「{section_id}」的段落", field="id")])
@@ -198,9 +243,10 @@ def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, 
     style = check_style(style or meeting.default_style)
     if number is not None and (not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 99):
         raise InputError([Problem("序号应为 1 到 99 之间的整数", field="number")])
-    used = inspect_template(section.heading).variables | inspect_template(section.body).variables
+    pick = seeded_pick(section.slot, section, seed)
+    used = inspect_template(pick.heading).variables | inspect_template(pick.body).variables
     variables = resolve_variables(library, meeting_id, given, needed=used)
-    heading, paragraphs = render_section_text(section, variables)
+    heading, paragraphs = render_section_text(section, variables, pick)
     if is_point(section.slot) and number is None:
         number = point_number(meeting.points, section.slot, omit, order)
     part = Part(section.slot, section.id, heading, paragraphs, number if is_point(section.slot) else None, style)
@@ -236,7 +282,13 @@ def speech_warnings(library: Library, speech: Speech, variables: Variables) -> l
     for word in foreign_words(library, text, variables):
         warnings.append(Problem(f"发言中出现了「{word}」，与所选单位类型或{INSPECTION_KIND}不符，请检查段落库", WARNING, field="text"))
     low, high = USUAL_LENGTH
-    if not low <= speech.characters <= high:
+    if speech.target is not None:
+        if not within(speech.characters, speech.target):
+            warnings.append(Problem(
+                f"要求约 {speech.target} 字，段落库为这一单位能组成的最接近的是 {speech.characters} 字；"
+                "可在段落库中为各部分添加更" + ("长" if speech.characters < speech.target else "短") + "的段落或可省略的语句",
+                WARNING, field="length"))
+    elif not low <= speech.characters <= high:
         warnings.append(Problem(
             f"全文约 {speech.characters} 字（约 {speech.minutes} 分钟），通常为 {low}–{high} 字，"
             + ("可增加要点或换用更充实的段落" if speech.characters < low else "可删去要点或换用更简短的段落"),

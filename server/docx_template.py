@@ -185,8 +185,9 @@ class PreparedTemplate:
                 members.append((name, None if rendered else package.read(name)))
         return cls(path, body, shell, parts, members)
 
-    def render(self, context: Mapping[str, Any]) -> bytes:
-        """The filled .docx; values are escaped data, never template or XML."""
+    def render(self, context: Mapping[str, Any], keywords: str | None = None) -> bytes:
+        """The filled .docx; values are escaped data, never template or XML. `keywords`, when given,
+        becomes the document's 关键词 core property (how a speech keeps its seed)."""
         ctx = clean_value(context)
         what = str(self.path)
         tree = _fix_body(_post_process(self._body.render(ctx)), what)
@@ -208,8 +209,24 @@ class PreparedTemplate:
                 info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = _ZIP_MODE
+                if name == _CORE_MEMBER and keywords and data is not None:
+                    data = _with_keywords(data, keywords)
                 package.writestr(info, rendered[name] if data is None else data)
         return out.getvalue()
+
+
+_CORE_MEMBER = "docProps/core.xml"
+_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+
+
+def _with_keywords(core_xml: bytes, keywords: str) -> bytes:
+    """docProps/core.xml with cp:keywords set (created when the template has none)."""
+    root = etree.fromstring(core_xml)
+    element = root.find(f"{{{_CP}}}keywords")
+    if element is None:
+        element = etree.SubElement(root, f"{{{_CP}}}keywords")
+    element.text = strip_xml_forbidden(keywords)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _refuse_unsupported_markup(tpl: DocxTemplate, path: Path) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
+from . import alternatives
 from .lint import find_outdated
 from .problems import ERROR, WARNING, Problem
 from .profiles import unit_word_columns
@@ -24,11 +25,18 @@ def check_templates(meetings, modes, sections, variables, problems: list[Problem
     known = set(variables)
 
     def check(text: str, sheet: str, row: int, column: str, meeting_ids: Iterable[str]) -> None:
-        info = inspect_template(text)
-        if info.syntax_error:
-            problems.append(Problem(info.syntax_error, ERROR, sheet, row, column))
+        errors = alternatives.problems(text)
+        if errors:
+            problems.extend(Problem(message, ERROR, sheet, row, column) for message in errors)
             return
-        for name in sorted(info.variables):
+        names: set[str] = set()
+        for projection in alternatives.projections(text):  # every 【】 alternative is checked once
+            info = inspect_template(projection)
+            if info.syntax_error:
+                problems.append(Problem(info.syntax_error, ERROR, sheet, row, column))
+                return
+            names |= info.variables
+        for name in sorted(names):
             if name not in known:
                 problems.append(Problem(undefined_message(name, known), ERROR, sheet, row, column))
                 continue

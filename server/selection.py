@@ -1,0 +1,125 @@
+"""Which variant fills each slot and which alternative each 【】 group takes: by the seed, never an
+excluded variant while another fits, and nudged towards a length target when one is asked for.
+
+Invariants:
+- everything here is a pure function of (seed, the candidates, exclude, target): the same inputs
+  give the same speech in any process;
+- a slot's variant depends on (seed, slot) and a group's alternative on (seed, section id, group),
+  so adding a variant or a group changes one slot, not the speech;
+- the length fitter only moves between candidates the writer allows (fixed slots keep their section)
+  and stops as soon as the measured length is within the tolerance.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Callable, Collection, Mapping, Sequence
+
+from . import alternatives
+from .length import TOLERANCE
+from .library import Section
+
+MAX_FIT_STEPS = 60
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One slot's section and the alternative chosen in each of its 【】 groups."""
+
+    slot: str
+    section: Section
+    heading_picks: tuple[int, ...] = ()
+    body_picks: tuple[int, ...] = ()
+
+    @property
+    def heading(self) -> str:
+        return alternatives.parse(self.section.heading).text(self.heading_picks)
+
+    @property
+    def body(self) -> str:
+        return alternatives.parse(self.section.body).text(self.body_picks)
+
+
+def _draw(key: str, n: int) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % n
+
+
+def seeded_pick(slot: str, section: Section, seed: int | None) -> Pick:
+    return Pick(slot, section,
+                alternatives.random_picks(alternatives.parse(section.heading), seed, f"{section.id}:小标题"),
+                alternatives.random_picks(alternatives.parse(section.body), seed, f"{section.id}:正文"))
+
+
+def usable(variants: Sequence[Section], exclude: Collection[str]) -> list[Section]:
+    """The variants not excluded; all of them when every one is excluded (a speech needs the slot)."""
+    kept = [v for v in variants if v.id not in exclude]
+    return kept or list(variants)
+
+
+def pick_variant(variants: Sequence[Section], slot: str, seed: int | None, exclude: Collection[str] = ()) -> Section:
+    """Seed None takes the first usable variant; a seed picks per slot, stable across processes."""
+    candidates = usable(variants, exclude)
+    if seed is None:
+        return candidates[0]
+    return candidates[_draw(f"{seed}:{slot}", len(candidates))]
+
+
+def extreme_pick(slot: str, section: Section, longest: bool) -> Pick:
+    """The section with the longest (or shortest) alternative of every group, by the editor's text."""
+    def picks(text: str) -> tuple[int, ...]:
+        key = (lambda g: max(range(len(g)), key=lambda i: len(g[i]))) if longest else \
+            (lambda g: min(range(len(g)), key=lambda i: len(g[i])))
+        return tuple(key(group) for group in alternatives.parse(text).groups)
+    return Pick(slot, section, picks(section.heading), picks(section.body))
+
+
+def _moves(pick: Pick, candidates: Sequence[Section], fixed: bool, seed: int | None) -> list[Pick]:
+    """Every pick one step away: another section (seeded, longest or shortest alternatives), the
+    longest or shortest form of this one, or one group changed."""
+    moves = [extreme_pick(pick.slot, pick.section, True), extreme_pick(pick.slot, pick.section, False)]
+    if not fixed:
+        for section in candidates:
+            if section.id != pick.section.id:
+                moves += [seeded_pick(pick.slot, section, seed), extreme_pick(pick.slot, section, True),
+                          extreme_pick(pick.slot, section, False)]
+    for field, text in (("heading_picks", pick.section.heading), ("body_picks", pick.section.body)):
+        groups = alternatives.parse(text).groups
+        current = list(getattr(pick, field)) + [0] * (len(groups) - len(getattr(pick, field)))
+        for index, group in enumerate(groups):
+            for choice in range(len(group)):
+                if choice != current[index]:
+                    changed = list(current)
+                    changed[index] = choice
+                    moves.append(replace(pick, **{field: tuple(changed)}))
+    return moves
+
+
+def fit_length(picks: list[Pick], candidates: Mapping[str, Sequence[Section]], fixed: Collection[str],
+               measure: Callable[[Pick], int], target: int, seed: int | None) -> list[Pick]:
+    """Move picks one step at a time towards `target` characters (the sum of `measure`).
+
+    Among steps that land within the tolerance, the seed chooses (so targets keep variety); otherwise
+    the step that closes most of the gap is taken. Stops within the tolerance or when nothing helps."""
+    picks = list(picks)
+    sizes = [measure(p) for p in picks]
+    for step in range(MAX_FIT_STEPS):
+        total = sum(sizes)
+        gap = abs(total - target)
+        if gap <= TOLERANCE * target * 0.6:  # aim inside the band: headings and numbering vary a little
+            break
+        landing, best, best_gap = [], None, gap
+        for index, pick in enumerate(picks):
+            for move in _moves(pick, candidates.get(pick.slot, ()), pick.slot in fixed, seed):
+                size = measure(move)
+                new_gap = abs(total - sizes[index] + size - target)
+                if new_gap <= TOLERANCE * target * 0.6:
+                    landing.append((index, move, size))
+                if new_gap < best_gap:
+                    best, best_gap = (index, move, size), new_gap
+        if landing:
+            best = landing[_draw(f"{seed}:fit:{step}", len(landing))]
+        if best is None:
+            break
+        index, move, size = best
+        picks[index], sizes[index] = move, size
+    return picks
