@@ -26,7 +26,7 @@ from .library import Library, Section
 from .history import HISTORY_EXTENSION
 from .lint import find_outdated, lint_text
 from .numbering import STYLES
-from .limits import (MAX_DRAIN_BYTES, MAX_ID, MAX_JSON_DEPTH, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY,
+from .limits import (MAX_DRAIN_BYTES, MAX_EXCLUDE, MAX_ID, MAX_JSON_DEPTH, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY,
                      MAX_SEED, MAX_UPLOAD, MAX_UPLOAD_FILES, MAX_VALUE, MAX_VARIABLES, RENDER_BUDGET_SECONDS)
 from .openapi import build_openapi
 from .problems import InputError, LibraryError, Problem
@@ -208,6 +208,24 @@ def _slot_list(value: Any, field: str) -> list[str] | None:
     return value
 
 
+def _id_list(value: Any, field: str) -> list[str]:
+    """Section ids (exclude): a list of short strings."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_EXCLUDE or \
+            any(not isinstance(item, str) or len(item) > MAX_ID for item in value):
+        raise ApiError(400, "invalid_input", f"「{field}」应为最多 {MAX_EXCLUDE} 个段落编号的列表", field)
+    return value
+
+
+def _length_field(value: Any) -> int | str | None:
+    """简短/标准/详细, a number of characters, or minutes ("8分钟"); the core checks the meaning."""
+    if value is None or (isinstance(value, (int, str)) and not isinstance(value, bool)
+                         and len(str(value)) <= MAX_QUERY):
+        return value
+    raise ApiError(400, "invalid_input", "「length」应为 简短、标准、详细，或字数（如 2000）、分钟（如 \"8分钟\"）", "length")
+
+
 def flag_field(value: Any, field: str, default: bool) -> bool:
     if value is None:
         return default
@@ -363,7 +381,7 @@ def sections():
 @bp.post("/sections/<path:section_id>/render")
 def render_section(section_id: str):
     library = the_library()
-    body = json_body({"variables", "style", "omit", "order", "number", "meeting", "docx"})
+    body = json_body({"variables", "style", "omit", "order", "number", "meeting", "seed", "docx"})
     if section_id not in library.sections:
         raise ApiError(404, "not_found", f"没有编号为「{section_id}」的段落", "id")
     given = variables_field(body.get("variables"))
@@ -377,7 +395,8 @@ def render_section(section_id: str):
     # clients computed themselves, honoured when given.
     part, warnings = render_part(library, section_id, given, style=style, number=number, meeting_id=meeting,
                                  omit=_slot_list(body.get("omit"), "omit") or (),
-                                 order=_slot_list(body.get("order"), "order") or None)
+                                 order=_slot_list(body.get("order"), "order") or None,
+                                 seed=integer_field(body.get("seed"), "seed", -MAX_SEED, MAX_SEED))
     if want_docx:  # a preview (docx: false) is not a use
         count_use([section_id], "inserted")
     result = part.to_dict()
@@ -388,7 +407,7 @@ def render_section(section_id: str):
     return jsonify(result)
 
 
-SPEECH_FIELDS = {"meeting", "variables", "style", "seed", "choices", "omit", "order"}
+SPEECH_FIELDS = {"meeting", "variables", "style", "seed", "choices", "omit", "order", "exclude", "length"}
 
 
 def _compose_from_body(extra: frozenset[str] = frozenset()):
@@ -400,7 +419,8 @@ def _compose_from_body(extra: frozenset[str] = frozenset()):
     speech = compose_speech(
         library, meeting, variables_field(body.get("variables")), style=style_field(body.get("style")),
         seed=integer_field(body.get("seed"), "seed", -MAX_SEED, MAX_SEED), choices=_choices(body.get("choices")),
-        omit=_slot_list(body.get("omit"), "omit") or (), order=_slot_list(body.get("order"), "order") or None)
+        omit=_slot_list(body.get("omit"), "omit") or (), order=_slot_list(body.get("order"), "order") or None,
+        exclude=_id_list(body.get("exclude"), "exclude"), length=_length_field(body.get("length")))
     return speech, body
 
 

@@ -14,6 +14,7 @@ MAX_QUERY = 100  # q, meeting, slot names
 MAX_ID = 200  # section ids
 MAX_LIST = 20  # omit, order, choices
 MAX_LIST_ROWS = 500  # rows one import review may add at once
+MAX_EXCLUDE = 300  # section ids a pane may ask 换一个 to avoid (every variant a document has shown)
 MAX_LINT_TEXT = 200_000
 MAX_SEED = 2**53  # what JavaScript can hold exactly
 MAX_LIMIT = 5000

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 # The limits api.py enforces (published here, defined once in limits.py).
-from .limits import (MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED,  # noqa: F401
+from .limits import (MAX_EXCLUDE, MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED,  # noqa: F401
                      MAX_UPLOAD, MAX_UPLOAD_FILES, MAX_VALUE, MAX_VARIABLES)
 from .numbering import STYLES
 from .slots import SLOT_CHOICES
@@ -124,6 +124,8 @@ SCHEMAS: dict[str, Any] = {
         "number": _nullable({"type": "integer", "minimum": 1, "maximum": 99, "deprecated": True,
                              "description": "旧客户端自己算的序号；新客户端请给 omit 和 order"}),
         "meeting": _nullable({"type": "string", "maxLength": MAX_QUERY}),
+        "seed": _nullable({"type": "integer", "minimum": -MAX_SEED, "maximum": MAX_SEED,
+                           "description": "整篇用的种子：段落中的【】写法与整篇一致"}),
         "docx": _nullable({"type": "boolean", "description": "是否附带 docx_base64（默认 true；预览时可设为 false）"}),
     }, additionalProperties=False),
     "Block": _obj({"kind": STRING, "lead": STRING, "text": STRING}, ["kind", "lead", "text"]),
@@ -144,11 +146,15 @@ SCHEMAS: dict[str, Any] = {
         "variables": _ref("Variables"),
         "style": _ref("Style"),
         "seed": _nullable({"type": "integer", "minimum": -MAX_SEED, "maximum": MAX_SEED,
-                           "description": "各部分随机选择段落的种子；不给时取第一个段落"}),
+                           "description": "各部分随机选择段落的种子；不给时服务另选一个，并在回答中给出（seed）"}),
         "choices": _nullable({"type": "object", "maxProperties": MAX_LIST, "description": "{部分: 段落编号}",
                               "additionalProperties": {"type": "string", "maxLength": MAX_ID}}),
         "omit": _nullable({"type": "array", "maxItems": MAX_LIST, "items": {"type": "string", "maxLength": MAX_QUERY}}),
         "order": _nullable({"type": "array", "maxItems": MAX_LIST, "items": {"type": "string", "maxLength": MAX_QUERY}}),
+        "exclude": _nullable({"type": "array", "maxItems": MAX_EXCLUDE, "items": {"type": "string", "maxLength": MAX_ID},
+                              "description": "换一个：本文档已用过或不要的段落编号，能换时不再选它们"}),
+        "length": _nullable({"oneOf": [{"type": "string", "maxLength": MAX_QUERY}, {"type": "integer"}],
+                             "description": "篇幅：简短、标准、详细，或字数（2000）、分钟（\"8分钟\"）"}),
     }, ["meeting"], additionalProperties=False),
     "Speech": _obj({
         "meeting": STRING, "title": STRING, "speaker_line": STRING,
@@ -156,6 +162,8 @@ SCHEMAS: dict[str, Any] = {
         "parts": {"type": "array", "items": _ref("Part")},
         "text": STRING, "characters": INTEGER, "minutes": {"type": "number"},
         "warnings": {"type": "array", "items": _ref("Problem")}, "library_id": STRING,
+        "seed": {"type": "integer", "description": "选段落用的种子：同样的输入加上它，能再得到这一篇"},
+        "target": _nullable({"type": "integer", "description": "要求的篇幅（字数）"}),
         "docx_base64": {"type": "string", "format": "byte", "description": "请求中 docx 为 true 时：整篇 speech.docx 的 base64"},
     }, ["meeting", "title", "speaker_line", "style", "parts", "text", "characters", "minutes", "warnings", "library_id"]),
     "ImportSummary": _obj({

@@ -534,3 +534,19 @@ def test_bridge_posts_from_a_foreign_page_are_refused_like_the_api(client):
     refused = client.post("/api/bridge/lint.tsv", data=form, headers={"Origin": "https://evil.example"})
     assert refused.status_code == 403
     assert client.post("/api/bridge/lint.tsv", data=form).status_code == 200
+
+
+def test_speech_reports_its_seed_and_honours_exclude_and_length(client):
+    """Without a seed the service picks one and reports it; the same seed makes the same speech;
+    换一个 (exclude) avoids the variants a document has shown; length names its field when wrong."""
+    body = {"meeting": "动员会", "variables": TEST_VALUES}
+    first = client.post("/api/speech", json=body).get_json()
+    assert isinstance(first["seed"], int)
+    again = client.post("/api/speech", json={**body, "seed": first["seed"]}).get_json()
+    assert again["text"] == first["text"]
+    shown = [p["section_id"] for p in first["parts"] if p["slot"] == "要点1"]
+    other = client.post("/api/speech", json={**body, "seed": first["seed"], "exclude": shown}).get_json()
+    assert [p["section_id"] for p in other["parts"] if p["slot"] == "要点1"] != shown
+    bad = client.post("/api/speech", json={**body, "length": "很长"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "length"
+    assert client.post("/api/speech", json={**body, "exclude": "x"}).get_json()["error"]["field"] == "exclude"

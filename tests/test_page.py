@@ -11,7 +11,8 @@ import re
 import pytest
 
 from support.docx_readers import run_text
-from test_taskpane import MEETING, OUTDATED, VALUES, idle, live_server, screenshot  # noqa: F401 (live_server: a fixture)
+from test_taskpane import (MEETING, OUTDATED, VALUES, first_variants_seed, idle, live_server,  # noqa: F401
+                           pin_first_variants, screenshot)
 
 
 def test_page_is_served_with_versioned_shared_modules(client):
@@ -33,6 +34,7 @@ def open_page(browser, server, width: int):
                                   accept_downloads=True, locale="zh-CN")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
     context.set_default_timeout(20000)
+    pin_first_variants(context, server)
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -76,7 +78,7 @@ def test_first_visit_compose_read_edit_copy_download_print(browser, live_server,
 
         fill(page, VALUES)
         speech = live_server.post("/api/speech", {"meeting": MEETING, "variables": VALUES, "style": "一是",
-                                                  "order": ["要点1", "要点2"]})
+                                                  "order": ["要点1", "要点2"], "seed": first_variants_seed(live_server)})
         text = page.locator("#speech-text")
         expect(text.locator(".speech-title")).to_have_text(speech["title"])
         for part in speech["parts"]:
@@ -107,7 +109,7 @@ def test_first_visit_compose_read_edit_copy_download_print(browser, live_server,
 
         # 下载 .docx is the service's rendering of the same choices, and says edits are not in it
         body = {"meeting": MEETING, "variables": dict(VALUES, 巡察时长="三个月"), "style": "一是",
-                "order": ["要点1", "要点2"], "choices": {"要点2": "动员-要点2-2"}}
+                "order": ["要点1", "要点2"], "choices": {"要点2": "动员-要点2-2"}, "seed": first_variants_seed(live_server)}
         expected = live_server.post_bytes("/api/speech.docx", body)
         with page.expect_download() as info:
             page.get_by_role("button", name="下载 .docx").click()

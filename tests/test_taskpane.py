@@ -274,12 +274,50 @@ class Document:
         self.settings = json.loads(text)
 
 
+_FIRST_VARIANTS: dict[str, int | None] = {}
+
+
+def first_variants_seed(server: Server) -> int | None:
+    """A seed with which the service picks the first variant of every part of MEETING.
+
+    A new document gets a fresh seed from the service (issue 14). These tests read the test
+    library's first variants, so the pane's first /api/speech carries this seed, as it would for a
+    document the service had given it before."""
+    if server.url not in _FIRST_VARIANTS:
+        _FIRST_VARIANTS[server.url] = None  # a server that cannot compose MEETING (broken, token, other library)
+        for seed in range(1, 200):
+            try:
+                speech = server.post("/api/speech", {"meeting": MEETING, "variables": VALUES, "seed": seed})
+            except urllib.error.HTTPError:
+                break
+            if all(part["section_id"].endswith("-1") for part in speech["parts"]):
+                _FIRST_VARIANTS[server.url] = seed
+                break
+    return _FIRST_VARIANTS[server.url]
+
+
+def pin_first_variants(target, server: Server) -> int | None:
+    """Route a page's or context's /api/speech requests that carry no seed to first_variants_seed."""
+    seed = first_variants_seed(server)
+    if seed is None:
+        return None
+
+    def pin(route) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        body.setdefault("seed", seed)
+        route.continue_(post_data=json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+    target.route(re.compile(r"/api/speech(\.docx)?$"), pin)
+    return seed
+
+
 def open_pane(context, server: Server, document: Document | None = None, *, host: str | None = "Word",
               fail_insert_file: bool = False, office_js: str = "double", wait: str = "ready"):
     """The task pane in a new page, as Word would open it for `document`."""
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    pin_first_variants(page, server)
     if document is not None:
         page.expose_function("__officeDoubleSaveSettings", document.save)
     config = {"host": host, "failInsertFile": fail_insert_file, "settings": document.settings if document else {}}
@@ -397,9 +435,11 @@ def test_writer_fills_the_form_and_inserts_numbered_parts(context, live_server):
     point2.get_by_role("button", name="插入段落").click()
     expect(banner(page)).to_contain_text("已在光标处插入第 2 点")
     expect(banner(page)).to_have_attribute("data-kind", "success")
-    assert sent[-1] == {"meeting": MEETING, "variables": VALUES, "style": "一是", "number": 2}
-    expected = live_server.post("/api/sections/" + urllib.request.quote("动员-要点2-2") + "/render",
-                                {"meeting": MEETING, "variables": VALUES, "style": "一是", "number": 2})
+    # the pane says which points the speech keeps, in what order; the service numbers the part
+    assert sent[-1] == {"meeting": MEETING, "variables": VALUES, "style": "一是", "order": ["要点1", "要点2"],
+                        "seed": first_variants_seed(live_server)}
+    expected = live_server.post("/api/sections/" + urllib.request.quote("动员-要点2-2") + "/render", sent[-1])
+    assert expected["number"] == 2
     doc = inserted(page)
     assert [d["kind"] for d in doc] == ["file"]
     assert doc[0]["base64"] == expected["docx_base64"], "插入的片段应与服务为第 2 点渲染的完全相同"
@@ -417,7 +457,7 @@ def test_writer_fills_the_form_and_inserts_numbered_parts(context, live_server):
     idle(page)
     point2.get_by_role("button", name="插入段落").click()
     expect(banner(page)).to_contain_text("已在光标处插入第 1 点")
-    assert sent[-1]["number"] == 1
+    assert sent[-1]["omit"] == ["要点1"] and "number" not in sent[-1]
     assert run_text(base64.b64decode(inserted(page)[-1]["base64"])).startswith("一是坚持立行立改")
 
     # take it back and move 要点2 up: 要点1 is now the second point
@@ -493,7 +533,8 @@ def test_generate_full_speech_and_download(context, live_server, tmp_path):
     page = open_pane(context, live_server, document)
     page.click("#tab-full")
     speech = live_server.post("/api/speech", {"meeting": MEETING, "variables": VALUES, "style": "第一",
-                                              "order": ["要点1", "要点2"], "choices": {"要点2": "动员-要点2-2"}})
+                                              "order": ["要点1", "要点2"], "choices": {"要点2": "动员-要点2-2"},
+                                              "seed": first_variants_seed(live_server)})
     expect(page.locator("#full-summary .summary-title")).to_have_text(speech["title"])
     expect(page.locator("#full-summary")).to_contain_text(f"约 {speech['characters']} 字")
     expect(page.locator("#full-warnings")).to_contain_text("可增加要点")
@@ -510,7 +551,8 @@ def test_generate_full_speech_and_download(context, live_server, tmp_path):
     assert "正在组稿…" in seen and "正在插入…" in seen, f"请求进行时应显示忙碌提示：{seen}"
     expect(banner(page)).to_contain_text("可增加要点或换用更充实的段落")
     expected = live_server.post_bytes("/api/speech.docx", {"meeting": MEETING, "variables": VALUES, "style": "第一",
-                                                           "order": ["要点1", "要点2"], "choices": {"要点2": "动员-要点2-2"}})
+                                                           "order": ["要点1", "要点2"], "choices": {"要点2": "动员-要点2-2"},
+                                                           "seed": first_variants_seed(live_server)})
     doc = inserted(page)
     assert len(doc) == 1 and doc[0]["kind"] == "file"
     assert base64.b64decode(doc[0]["base64"]) == expected, "插入的应是服务生成的整篇 .docx"
@@ -726,7 +768,8 @@ def test_switching_meeting_type_changes_form_parts_and_style(context, live_serve
     expect(page.locator('[data-field="巡察期间"] label')).to_have_text("巡察期间 *")
     expect(page.get_by_role("radio", name="一、")).to_have_attribute("aria-checked", "true")
     page.click("#tab-parts")
-    assert page.locator("#plan .card-title").all_inner_texts() == ["开场", "第 1 点", "第 2 点", "结尾"]
+    # no preview while 巡察期间 is missing: the parts keep the library's names until the service numbers them
+    assert page.locator("#plan .card-title").all_inner_texts() == ["开场", "要点1", "要点2", "结尾"]
     expect(page.locator("#parts-hint")).to_contain_text("还缺：巡察期间")
 
     # inserting before the form is complete says what is missing and leads to the field
@@ -796,9 +839,48 @@ def test_variants_follow_the_unit_type_as_the_service_decides(context, certifica
         expect(card(page, "开场").locator(".card-meta")).to_have_text("1/1　动员-开场-1")
         fill_values(page, {"单位类型": "委"})
         page.click("#tab-parts")
-        expect(card(page, "开场").locator(".card-meta")).to_have_text("1/2　动员-开场-1")
-        card(page, "开场").get_by_role("button", name="换一个").click()
-        expect(card(page, "开场").locator(".card-meta")).to_have_text("2/2　动员-开场-2")
+        meta = card(page, "开场").locator(".card-meta")
+        expect(meta).to_have_text(re.compile(r"^[12]/2　动员-开场-[12]$"))
+        idle(page)
+        before = meta.inner_text()
+        card(page, "开场").get_by_role("button", name="换一个").click()  # the service picks one not yet shown
+        other = "1/2　动员-开场-1" if before.endswith("-2") else "2/2　动员-开场-2"
+        expect(meta).to_have_text(other)
+        assert page.errors == []
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_next_variant_never_repeats_what_this_document_showed(context, certificates, tmp_path):
+    """换一个 asks the service for a variant this document has not shown in that part (exclude);
+    only after every fitting variant was shown does a new round begin. The seed the service chose
+    for the document is kept with it."""
+    from playwright.sync_api import expect
+
+    def edit(content):
+        content["段落"].append(["动员-要点2-3", "动员会", "要点2", "压实工作责任，确保配合到位",
+                               "{{ 全体 }}要各负其责，确保巡察工作顺利进行。", "", "", "是", "", ""])
+    server = Server(make_workbook(tmp_path / "section_library.xlsx", edit), certificates, tmp_path / "serve.log").start()
+    try:
+        document = Document({"biaotai": {"v": 1, "meeting": MEETING, "values": VALUES}})
+        page = open_pane(context, server, document)
+        page.click("#tab-parts")
+        meta = card(page, "要点2").locator(".card-meta")
+        expect(meta).to_have_text(re.compile(r"/3　动员-要点2-\d$"))
+        idle(page)
+        seen = [meta.inner_text().split("　")[1]]
+        for _ in range(2):
+            card(page, "要点2").get_by_role("button", name="换一个").click()
+            expect(meta).not_to_have_text(re.compile("　" + seen[-1] + "$"))
+            idle(page)
+            seen.append(meta.inner_text().split("　")[1])
+        assert sorted(seen) == ["动员-要点2-1", "动员-要点2-2", "动员-要点2-3"], seen
+        card(page, "要点2").get_by_role("button", name="换一个").click()  # a new round: anything but the current
+        expect(meta).not_to_have_text(re.compile("　" + seen[-1] + "$"))
+        idle(page)
+        saved = document.settings["biaotai"]
+        assert isinstance(saved["seed"], int) and set(saved["shown"]["要点2"]) <= set(seen)
         assert page.errors == []
     finally:
         server.stop()

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from test_taskpane import (MEETING, OUTDATED, VALUES, fill_values, idle, live_server,  # noqa: F401 (a fixture)
+from test_taskpane import (MEETING, OUTDATED, VALUES, fill_values, first_variants_seed, idle, live_server,
+                           pin_first_variants,  # noqa: F401 (live_server: a fixture)
                            screenshot)
 
 DOUBLE = Path(__file__).resolve().parent / "wps_double.js"
@@ -117,7 +118,7 @@ def test_fragment_speech_and_token(library_path, tmp_path):
     from server import create_app
     app = create_app({"TESTING": True, "LIBRARY": str(library_path), "TOKEN": "s3cret", "FRAGMENTS_DIR": str(tmp_path / "fragments")})
     client = app.test_client()
-    body = {"meeting": MEETING, "variables": VALUES, "docx": True}
+    body = {"meeting": MEETING, "variables": VALUES, "docx": True, "seed": 7}  # the same speech both ways
     assert client.post("/api/wps/fragments/speech", json=body).status_code == 401
     answer = client.post("/api/wps/fragments/speech", json=body, headers={"X-Biaotai-Token": "s3cret"}).get_json()
     speech = client.post("/api/speech", json=body, headers={"X-Biaotai-Token": "s3cret"}).get_json()
@@ -159,6 +160,7 @@ def wps(browser, live_server):
     def make(**config):
         context = browser.new_context(viewport={"width": 360, "height": 900}, ignore_https_errors=True, locale="zh-CN")
         context.set_default_timeout(20000)
+        pin_first_variants(context, live_server)
         settings = dict({"document": "文档1", "text": DOCUMENT_TEXT}, **config)
         context.add_init_script("window.__wpsDoubleConfig = " + json.dumps(settings, ensure_ascii=False) + ";\n"
                                 + DOUBLE.read_text("utf-8"))
@@ -240,7 +242,7 @@ def test_ribbon_opens_the_pane_and_inserts_a_section_by_url(wps, live_server):
     expect(pane.locator("#banner")).to_contain_text("已在光标处插入全文")
     speech = wps_state(addin)["inserted"][-1]
     body = {"meeting": MEETING, "variables": VALUES, "style": "一是", "order": ["要点1", "要点2"],
-            "choices": {"要点2": "动员-要点2-2"}, "docx": True}
+            "choices": {"要点2": "动员-要点2-2"}, "docx": True, "seed": first_variants_seed(live_server)}
     assert speech["kind"] == "file" and speech["base64"] == live_server.post("/api/speech", body)["docx_base64"]
     assert len(wps_state(addin)["panes"]) == 2 and len(addin.context.pages) == 2  # shown again, not a second pane
     assert pane.errors == [] and addin.errors == []

@@ -84,6 +84,9 @@
     state.meeting = id;
     $("meeting").value = id;
     state.choices = restored && restored.choices ? copy(restored.choices) : {};
+    state.seed = restored && typeof restored.seed === "number" ? restored.seed : null;
+    state.shown = restored && restored.shown ? copy(restored.shown) : {};
+    state.swapping = null;
     state.omit = {};
     each(restored && restored.omit ? restored.omit : [], function (slot) { state.omit[slot] = true; });
     var points = [];

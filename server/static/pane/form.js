@@ -161,7 +161,7 @@
     var value = input.value;
     if (value) { state.values[key] = value; } else { delete state.values[key]; }
     setFieldError(key, "");
-    if (key === UNIT_TYPE) { P.reloadSections(); }
+    if (key === UNIT_TYPE || key === P.SPEAKER_ROLE || key === P.INSPECTION_MODE) { P.reloadSections(); }
     updateDerived();
     updateMissing();
     P.scheduleSave();

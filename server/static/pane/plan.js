@@ -19,7 +19,9 @@
   }
 
   function sectionsQuery(extra) {
-    var params = { meeting: state.meeting, unit_type: state.values[UNIT_TYPE] || "" };
+    // The service decides which variants fit the unit, the speaker and the mode.
+    var params = { meeting: state.meeting, unit_type: state.values[UNIT_TYPE] || "",
+                   role: state.values[P.SPEAKER_ROLE] || "", mode: state.values[P.INSPECTION_MODE] || "" };
     var key;
     for (key in extra) { if (extra.hasOwnProperty(key)) { params[key] = extra[key]; } }
     return "sections" + P.query(params);
@@ -78,24 +80,19 @@
     return kept;
   }
 
-  /* A point's number: its position among the points kept (where it would stand if left out).
-     The one place the pane computes a number; renderBody sends it and slotTitle shows it. */
-  // numbering: replaced by omit/order (issue 12)
-  function pointNumber(slot) {
-    if (!isPoint(slot)) { return null; }
-    var number = 0;
-    for (var i = 0; i < state.order.length; i += 1) {
-      if (state.order[i] === slot) { return number + 1; }
-      if (!state.omit[state.order[i]]) { number += 1; }
-    }
-    return null;
+  /* What the service needs to number a part as the whole speech numbers it, and to choose the
+     same 【】 alternatives: the points left out, their order and the document's seed. */
+  function planFields(body) {
+    var omitted = [];
+    each(state.order, function (slot) { if (state.omit[slot]) { omitted.push(slot); } });
+    body.order = state.order.slice(0);
+    if (omitted.length) { body.omit = omitted; }
+    if (state.seed !== null) { body.seed = state.seed; }
+    return body;
   }
 
   function renderBody(section, values) {
-    var body = { meeting: state.meeting, variables: values || P.givenValues(), style: state.style };
-    var number = pointNumber(section.slot);
-    if (number) { body.number = number; }
-    return body;
+    return planFields({ meeting: state.meeting, variables: values || P.givenValues(), style: state.style });
   }
 
   function speechPart(slot) {
@@ -111,24 +108,41 @@
     return list.length ? list[0].id : null;
   }
 
+  /* A point's title shows the number the service gave it in the last preview. */
   function slotTitle(slot) {
     if (!isPoint(slot)) { return slot; }
-    return state.omit[slot] ? "不用（" + slot + "）" : "第 " + pointNumber(slot) + " 点";
+    if (state.omit[slot]) { return "不用（" + slot + "）"; }
+    var part = speechPart(slot);
+    return part && part.number ? "第 " + part.number + " 点" : slot;
   }
 
   function speechBody() {
-    var omitted = [];
-    each(state.order, function (slot) { if (state.omit[slot]) { omitted.push(slot); } });
-    var body = { meeting: state.meeting, variables: P.givenValues(), style: state.style, order: state.order.slice(0) };
-    if (omitted.length) { body.omit = omitted; }
+    var body = planFields({ meeting: state.meeting, variables: P.givenValues(), style: state.style });
     var choices = {};
     var any = false;
     var slot;
     for (slot in state.choices) {
-      if (state.choices.hasOwnProperty(slot) && !state.omit[slot]) { choices[slot] = state.choices[slot]; any = true; }
+      if (state.choices.hasOwnProperty(slot) && !state.omit[slot] && slot !== state.swapping) {
+        choices[slot] = state.choices[slot];
+        any = true;
+      }
     }
     if (any) { body.choices = choices; }
+    if (state.swapping && state.shown[state.swapping]) { body.exclude = state.shown[state.swapping].slice(0); }
     return body;
+  }
+
+  /* After a preview: pin what the service chose (so later previews keep it) and remember what
+     each slot has shown, so 换一个 asks the service for a variant this document has not used. */
+  function keepChosen(speech) {
+    if (state.seed === null && typeof speech.seed === "number") { state.seed = speech.seed; }
+    each(speech.parts || [], function (part) {
+      var seen = state.shown[part.slot] || (state.shown[part.slot] = []);
+      if (seen.indexOf(part.section_id) < 0) { seen.push(part.section_id); }
+      if (part.slot === state.swapping) { state.choices[part.slot] = part.section_id; }
+    });
+    state.swapping = null;
+    P.scheduleSave();
   }
 
   /* Raw library text, shown greyed while the values needed to render it are missing. */
@@ -160,6 +174,7 @@
       } else {
         state.speech = data;
         state.speechError = null;
+        keepChosen(data);
         if ($("banner").getAttribute("data-kind") === "error" && !$("banner").hasAttribute("hidden")) { P.hideBanner(); }
       }
       renderPlan();
@@ -234,9 +249,14 @@
       return;
     }
     if (action === "next") {
-      var all = variants(slot);
-      var at = all.indexOf(sectionById(currentSectionId(slot)));
-      state.choices[slot] = all[(at + 1) % all.length].id;
+      // The service picks the next variant, one this document has not shown here (exclude); once
+      // every variant that fits has been shown, a new round starts from the one on screen.
+      var seen = state.shown[slot] || [];
+      var unseen = 0;
+      each(variants(slot), function (s) { if (seen.indexOf(s.id) < 0) { unseen += 1; } });
+      if (!unseen) { state.shown[slot] = [currentSectionId(slot)]; }
+      state.swapping = slot;
+      delete state.choices[slot];
     } else if (action === "up" || action === "down") {
       var from = state.order.indexOf(slot);
       var to = action === "up" ? from - 1 : from + 1;

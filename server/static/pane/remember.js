@@ -34,7 +34,8 @@
       if (state.omit.hasOwnProperty(key) && state.omit[key]) { omitted.push(key); }
     }
     return { v: 1, meeting: state.meeting, style: state.styleChosen ? state.style : null, values: P.copy(state.values),
-             choices: P.copy(state.choices), order: state.order.slice(0), omit: omitted };
+             choices: P.copy(state.choices), order: state.order.slice(0), omit: omitted, seed: state.seed,
+             shown: P.copy(state.shown) };
   }
 
   function scheduleSave() { P.later("save", 250, save); }

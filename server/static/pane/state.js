@@ -9,6 +9,8 @@
   "use strict";
 
   P.UNIT_TYPE = "单位类型";
+  P.SPEAKER_ROLE = "发言人身份";  // with 单位类型 and 巡察方式: what decides which variants fit
+  P.INSPECTION_MODE = "巡察方式";
   P.DEFAULTS_KEY = "biaotai.defaults";     // per user: localStorage, the default for new documents
   P.TOKEN_KEY = "biaotai.token";           // per user: the service's access token, if it has one
   P.PREVIEW_CHARS = 110;
@@ -28,6 +30,9 @@
     choices: {},             // slot -> section id the writer chose
     order: [],               // the meeting's points in the writer's order
     omit: {},                // point slot -> true when left out
+    seed: null,              // the seed the service chose for this document's speech (kept, so it stays the same)
+    shown: {},               // slot -> section ids this document has shown there (换一个 asks for others)
+    swapping: null,          // the slot whose 换一个 is waiting for the service's answer
     speech: null,            // the last /api/speech answer for the preview
     speechError: null,
     libraryId: null,
