@@ -605,7 +605,8 @@ def _finish(response: Response) -> Response:
     origin = request.headers.get("Origin")
     if origin and origin_allowed(origin) and "Access-Control-Allow-Origin" not in response.headers:
         response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = "Content-Disposition, X-Biaotai-Library"
+        response.headers["Access-Control-Expose-Headers"] = ("Content-Disposition, X-Biaotai-Library, "
+                                                             "X-Biaotai-Library-Status")
         response.vary.add("Origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers["Server"] = "biaotai"
@@ -614,6 +615,8 @@ def _finish(response: Response) -> Response:
     library = g.get("library")
     if library is not None:
         response.headers["X-Biaotai-Library"] = library.id
+        # ok | degraded: the panes tell the writer when an editor's last save was not taken.
+        response.headers["X-Biaotai-Library-Status"] = get_store(current_app).status()
     started = g.get("started")
     entry = {
         "method": request.method, "path": request.path, "status": response.status_code,

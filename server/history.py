@@ -83,13 +83,23 @@ def history_path(library_path: str | Path) -> Path:
     return path.with_name(path.stem + HISTORY_SUFFIX)
 
 
+# How the 段落 sheet heads the columns a Section's fields come from (what editors read in a diff).
+_COLUMN_LABELS = {"meetings": "会议类型", "slot": "部分", "unit_types": "适用单位类型", "roles": "适用发言人身份",
+                  "modes": "适用巡察方式", "tags": "标签", "enabled": "启用", "source": "来源", "note": "备注"}
+
+
 def section_content(section: Any) -> str:
-    """A section as editors read it in a diff: heading, body, then its other columns on one line."""
+    """A section as editors read it in a diff: heading, body, then its other filled columns on one line."""
     values = {f.name: getattr(section, f.name) for f in dataclasses.fields(section) if f.name != "row"}
     heading, body = values.pop("heading", ""), values.pop("body", "")
     values.pop("id", None)
-    attributes = "；".join(f"{name}={'、'.join(v) if isinstance(v, tuple) else v}" for name, v in sorted(values.items()))
-    return "\n".join([heading, body, attributes]).strip("\n")
+    cells = []
+    for name, value in values.items():
+        text = "、".join(value) if isinstance(value, tuple) else ("是" if value else "否") if isinstance(value, bool) \
+            else str(value)
+        if text:
+            cells.append(f"{_COLUMN_LABELS.get(name, name)}：{text}")
+    return "\n".join([heading, body, "；".join(cells)]).strip("\n")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 - `/` is the assistant for any modern browser (信创 machines run Chromium-based browsers): the
   shared pane (static/pane/) laid out for a full window by static/page/, with the browser as its
   host (no document to insert into: it reads, copies, downloads and prints).
+- `/library` is the editors' page (static/library/): the library's state and every problem, import
+  review, history and usage, over the editors' JSON routes (editor.py).
 - `/pane/…` serves the shared pane modules every host page loads (Word's task pane, WPS's pane, `/`).
 - `versioned_assets` gives every page's local script and style links a content version, because
   Office and WPS cache pane files hard; one place decides that for every page.
@@ -23,6 +25,7 @@ bp = Blueprint("pages", __name__)
 STATIC = static_path()
 PANE_DIR = STATIC / "pane"
 PAGE_DIR = STATIC / "page"
+LIBRARY_PAGE_DIR = STATIC / "library"
 # A local script or style link: relative, no query, no scheme.
 _LOCAL_ASSET = re.compile(r'\b(src|href)="((?:\.\./)?[A-Za-z0-9_/.-]+\.(?:js|css))"')
 
@@ -51,6 +54,19 @@ def no_cache(response: Response) -> Response:
 def assistant():
     html = (PAGE_DIR / "index.html").read_text(encoding="utf-8")
     return no_cache(Response(versioned_assets(html, STATIC), mimetype="text/html"))
+
+
+@bp.get("/library")
+def library_page():
+    """The editors' page: the library's state and problems, import review, history, usage. The
+    page itself holds no data; its JSON routes need the editor token (editor.py)."""
+    html = (LIBRARY_PAGE_DIR / "index.html").read_text(encoding="utf-8")
+    return no_cache(Response(versioned_assets(html, STATIC), mimetype="text/html"))
+
+
+@bp.get("/library/<name>")
+def library_asset(name: str):
+    return no_cache(send_from_directory(LIBRARY_PAGE_DIR, name, max_age=0))
 
 
 @bp.get("/page/<name>")

@@ -43,6 +43,9 @@
       var text = options.binary ? utf8Decode(new Uint8Array(xhr.response || new ArrayBuffer(0))) : xhr.responseText;
       var data = null;
       try { data = JSON.parse(text); } catch (e) { data = null; }
+      if (xhr.getResponseHeader("X-Biaotai-Library-Status") === "degraded" && P.libraryDegraded) {
+        P.libraryDegraded();
+      }
       if (ok && data !== null) {
         if (data.library_id) {
           if (state.libraryId && data.library_id !== state.libraryId && state.schema.length) {
@@ -62,7 +65,9 @@
     xhr.onerror = function () { finish({ kind: "network", status: 0 }); };
     xhr.ontimeout = function () { finish({ kind: "timeout", status: 0 }); };
     try {
-      if (body !== null && body !== undefined) {
+      if (typeof FormData !== "undefined" && body instanceof FormData) {
+        xhr.send(body);  // uploads: the browser writes the multipart boundary itself
+      } else if (body !== null && body !== undefined) {
         xhr.setRequestHeader("Content-Type", "application/json");
         xhr.send(JSON.stringify(body));
       } else {

@@ -96,6 +96,18 @@
     return lines;
   }
 
+  /* The service answered with the last good library because an editor's save has errors: say so
+     once (the editors fix it on the library page; the writer may go on meanwhile). */
+  function libraryDegraded() {
+    if (state.degradedShown) { return; }
+    state.degradedShown = true;
+    banner("warning", "段落库的最新修改有错误，服务仍在使用上一版段落库。", [
+      "可以继续写稿；生成的内容来自上一版可用的段落库。",
+      "请告诉段落库的编辑人员：在「段落库检查」页面可以看到错在哪一行、怎么改。"
+    ], [{ label: "打开段落库检查页", run: function () { window.open(P.API.replace(/api\/$/, "") + "library", "_blank"); } }]);
+  }
+
+  P.libraryDegraded = libraryDegraded;
   P.busy = busy;
   P.banner = banner;
   P.hideBanner = hideBanner;
