@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-from .keys import COMPUTED, CORE_VARIABLES, INSPECTION_MODE, SPEAKER_ROLE, UNIT_TYPE
+from .keys import COMPUTED, CORE_VARIABLES, INSPECTION_KIND, INSPECTION_MODE, SPEAKER_ROLE, UNIT_TYPE
 from .lint import PhraseRule, RuleMatcher, compile_rules
 from .numbering import STYLES, strip_ordinal
 from .problems import ERROR, WARNING, LibraryError, Problem, has_errors
@@ -213,7 +213,8 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
     check_templates(meetings, modes, sections, variables, problems)
     check_coverage(meetings, sections, unit_types, roles, modes, problems)
     matcher = compile_rules(rules)
-    check_section_words(sections, unit_types, matcher, today or dt.date.today(), problems)
+    kinds = variables[INSPECTION_KIND].choices if INSPECTION_KIND in variables else ()
+    check_section_words(sections, unit_types, matcher, today or dt.date.today(), problems, kinds)
     instructions = tuple(str(v[0]).strip()[:MAX_CELL_CHARS] for _, v in sheets["说明"].rows if v and v[0]) if "说明" in sheets else ()
     if "说明" not in sheets:
         problems.append(Problem("缺少工作表「说明」：编辑人员将看不到填写方法（不影响使用）", WARNING, "说明"))

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from . import alternatives
+from .keys import INSPECTION_KIND
 from .lint import find_outdated
 from .problems import ERROR, WARNING, Problem
 from .profiles import unit_word_columns
@@ -86,19 +87,60 @@ def check_coverage(meetings, sections, unit_types, roles, modes, problems: list[
                     WARNING, "会议类型", meeting.row, "部分"))
 
 
-def check_section_words(sections, unit_types, matcher, today: dt.date, problems: list[Problem]) -> None:
-    """Outdated phrases (提法) and unit-specific words typed literally, as warnings."""
+def check_section_words(sections, unit_types, matcher, today: dt.date, problems: list[Problem],
+                        kinds: Iterable[str] = ()) -> None:
+    """Outdated phrases (提法), unit-specific words and the inspection kinds (巡察/巡视, the 巡察类型
+    choices) typed literally, as warnings; near-misses of the template syntax, as errors. A text
+    that branches on 巡察类型 ({% if 巡察类型 == "巡视" %}) may name the kinds in its branches."""
     words: dict[str, str] = {}
     columns = unit_word_columns(unit_types)
     for values in unit_types.values():
         for key in columns:
             if values.get(key) and len(values[key]) >= 2:
                 words.setdefault(values[key], key)
+    kinds = tuple(kinds)
     checker = _word_checker(matcher, tuple(sorted(words.items(), key=lambda item: (-len(item[0]), item[0]))), today)
     for section in sections.values():
         for column, text in (("小标题", section.heading), ("正文", section.body)):
+            for message in near_misses(text):
+                problems.append(Problem(message, ERROR, "段落", section.row, column))
             for message in _text_warnings(text, checker):
                 problems.append(Problem(message, WARNING, "段落", section.row, column))
+            for kind in _literal_kinds(text, kinds):
+                problems.append(Problem(f"直接写了「{kind}」，用于{'、'.join(k for k in kinds if k != kind)}时会出错，"
+                                        f"请改为 {{{{ {INSPECTION_KIND} }}}}", WARNING, "段落", section.row, column))
+
+
+def _literal_kinds(text: str, kinds: tuple[str, ...]) -> list[str]:
+    if not kinds or re.search(r"\{%[^%]*" + INSPECTION_KIND, text):
+        return []
+    literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)
+    return [kind for kind in kinds if kind in literal]
+
+
+# Slips of the template syntax that would print literally (an IME's full-width braces, a space
+# between the braces, one brace where two belong); each with what to type instead.
+_NEAR_MISSES = (
+    (re.compile(r"[｛{][｛{]?\s*[^{}｛｝\n]*?\s*[｝}]?[｝}]"), lambda t: "｛" in t or "｝" in t,
+     "用了全角的花括号「{found}」，不会被当作变量：请改为半角的 {fixed}（切换到英文输入法输入 {{{{ }}}}）"),
+    (re.compile(r"\{\s+\{[^{}\n]*\}\s*\}|\{\{[^{}\n]*\}\s+\}"), lambda t: True,
+     "「{found}」的两个花括号之间有空格，不会被当作变量：请改为 {fixed}"),
+    (re.compile(r"(?<![{｛])\{\s*([^\W\d]\w*)\s*\}(?![}｝])"), lambda t: True,
+     "「{found}」只有一层花括号，不会被当作变量：请改为 {fixed}"),
+)
+
+
+def near_misses(text: str) -> list[str]:
+    """What in `text` looks like a variable but is not written as one, with the fix."""
+    messages = []
+    for pattern, applies, message in _NEAR_MISSES:
+        for match in pattern.finditer(text):
+            found = match.group(0)
+            if not applies(found):
+                continue
+            name = re.sub(r"[{}｛｝\s]", "", found)
+            messages.append(message.format(found=found, fixed="{{ " + name + " }}"))
+    return messages
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: _word_checker hands out one per configuration
