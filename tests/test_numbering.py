@@ -102,12 +102,14 @@ def test_every_way_in_gives_the_same_number(client, values):
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "order"
 
 
-def test_sections_fit_the_speaker_role(shipped_library):
+def test_sections_fit_the_speaker_role(shipped_library, tmp_path):
     """/api/sections and the bridge's sections.tsv mark head-only variants as not fitting a deputy
     (the shipped library marks which sections a 班子成员 may read)."""
     from conftest import SHIPPED_LIBRARY
     from server import create_app
-    client = create_app({"TESTING": True, "LIBRARY": str(SHIPPED_LIBRARY), "TOKEN": None}).test_client()
+    library = tmp_path / "section_library.xlsx"  # a copy: the service keeps its history beside the library
+    library.write_bytes(SHIPPED_LIBRARY.read_bytes())
+    client = create_app({"TESTING": True, "LIBRARY": str(library), "TOKEN": None}).test_client()
     head_only = {s.id for s in shipped_library.sections.values() if s.enabled and s.serves("动员会")
                  and s.roles and not any(r.startswith("班子成员") for r in s.roles)}
     assert head_only, "the shipped library should have sections only the main leader may read"

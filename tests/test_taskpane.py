@@ -703,7 +703,9 @@ def test_served_manifest_points_at_the_running_server(live_server):
 def test_shipped_library_in_the_pane(context, certificates, tmp_path):
     """The real section library at 320 px: every slot previewed, nothing wider than the pane."""
     from playwright.sync_api import expect
-    server = Server(ROOT / "section_library.xlsx", certificates, tmp_path / "serve.log").start()
+    library = tmp_path / "section_library.xlsx"  # a copy: the service keeps its history beside the library
+    library.write_bytes((ROOT / "section_library.xlsx").read_bytes())
+    server = Server(library, certificates, tmp_path / "serve.log").start()
     try:
         schema = server.get("/api/variables?meeting=" + urllib.request.quote(MEETING))["variables"]
         values = {v["key"]: v["example"] for v in schema if v["example"] and not v["derived"]}
