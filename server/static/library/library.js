@@ -11,7 +11,7 @@
   var REFRESH_MS = 10000;
   var meetings = [];
   var preview = [];
-  var servingId = null;  // the library the service used at the last look
+  var newestRecorded = null;  // the library id of the newest version the history showed
 
   P.API = "api/";
   P.TOKEN_KEY = "biaotai.editorToken";  // the editors' token, kept apart from a writer's
@@ -34,8 +34,9 @@
       if (error) { explain(error, loadStatus); return; }
       P.api("GET", "health", null, {}, function (healthError, health) {
         renderStatus(check, healthError ? null : health);
-        if (health && health.library_id !== servingId) {  // a save was taken (or restored): a new version
-          servingId = health.library_id;
+        // A save was taken (or restored), or the history was read before this version was recorded
+        // (several worker processes each reload on their own): read the history again.
+        if (health && health.library_id !== newestRecorded) {
           loadHistory();
           loadUsage();
         }
@@ -204,6 +205,7 @@
       }
       show($("history-problem"), !!data.problem);
       $("history-problem").textContent = data.problem || "";
+      newestRecorded = data.versions && data.versions.length ? data.versions[0].library_id : null;
       var body = $("versions").getElementsByTagName("tbody")[0];
       clear(body);
       each(data.versions || [], function (v, i) {
@@ -276,7 +278,7 @@
   // -- the page -------------------------------------------------------------------------------
 
   function refresh() {
-    servingId = null;  // loadStatus then loads history and usage afresh
+    newestRecorded = null;  // loadStatus then loads history and usage afresh
     loadStatus();
   }
 
