@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .config import ConfigError, default_library_path, is_packaged_library
+from .keys import INSPECTION_GROUP, INSPECTION_KIND
 from .numbering import STYLES
 from .problems import ProblemsError
 
@@ -58,6 +59,10 @@ def _read_vars(args: argparse.Namespace, library, meeting: str) -> dict[str, str
             raise CliError(f"--set 的写法应为 键=值，现在是「{item}」")
         given[key.strip()] = value
         examples.pop(key.strip(), None)
+    if INSPECTION_GROUP not in examples and INSPECTION_KIND in examples:
+        # A typed 巡察组 names its kind (省委第二巡视组): the example's 巡察类型 must not contradict it.
+        given.pop(INSPECTION_KIND, None)
+        examples.pop(INSPECTION_KIND, None)
     if examples and args.set:
         # Mixing a few typed values with the sheet's examples can put another unit's facts in a speech.
         listed = "、".join(f"{key}={value}" for key, value in examples.items() if value)

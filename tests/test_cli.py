@@ -120,3 +120,11 @@ def test_typed_values_mixed_with_examples_are_pointed_out(library_path):
     assert "用的是「变量」工作表中的示例值" in result.stderr and "单位名称=" not in notice and "巡察组=" in notice
     result = run("generate", "--library", str(library_path), "--meeting", "动员会", "--text")
     assert result.returncode == 0 and "示例值" not in result.stderr  # examples alone: a demonstration
+
+
+def test_a_typed_group_decides_the_kind_over_the_example(library_path):
+    """The example says 巡察; a typed 省委第二巡视组 makes it a 巡视 speech instead of a contradiction."""
+    result = run("generate", "--library", str(library_path), "--meeting", "动员会", "--text",
+                 "--set", "巡察组=省委第二巡视组", "--set", "上级党委=省委")
+    assert result.returncode == 0, result.stderr
+    assert "省委第二巡视组" in result.stdout and "巡察" not in result.stdout.replace("巡察组", "")
