@@ -111,11 +111,12 @@ def check_section_words(sections, unit_types, matcher, today: dt.date, problems:
                                         f"请改为 {{{{ {INSPECTION_KIND} }}}}", WARNING, "段落", section.row, column))
 
 
-def _literal_kinds(text: str, kinds: tuple[str, ...]) -> list[str]:
-    if not kinds or re.search(r"\{%[^%]*" + INSPECTION_KIND, text):
-        return []
+@lru_cache(maxsize=65536)
+def _literal_kinds(text: str, kinds: tuple[str, ...]) -> tuple[str, ...]:
+    if not kinds or not any(kind in text for kind in kinds) or re.search(r"\{%[^%]*" + INSPECTION_KIND, text):
+        return ()
     literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)
-    return [kind for kind in kinds if kind in literal]
+    return tuple(kind for kind in kinds if kind in literal)
 
 
 # Slips of the template syntax that would print literally (an IME's full-width braces, a space
@@ -130,8 +131,12 @@ _NEAR_MISSES = (
 )
 
 
-def near_misses(text: str) -> list[str]:
-    """What in `text` looks like a variable but is not written as one, with the fix."""
+@lru_cache(maxsize=65536)
+def near_misses(text: str) -> tuple[str, ...]:
+    """What in `text` looks like a variable but is not written as one, with the fix (cached per
+    distinct text, like _text_warnings: a reload re-checks only the rows that changed)."""
+    if "{" not in text and "｛" not in text:
+        return ()
     messages = []
     for pattern, applies, message in _NEAR_MISSES:
         for match in pattern.finditer(text):
@@ -140,7 +145,7 @@ def near_misses(text: str) -> list[str]:
                 continue
             name = re.sub(r"[{}｛｝\s]", "", found)
             messages.append(message.format(found=found, fixed="{{ " + name + " }}"))
-    return messages
+    return tuple(messages)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: _word_checker hands out one per configuration
