@@ -18,7 +18,7 @@ from markupsafe import escape as html_escape
 
 from .api import error_response
 from .config import resource_path, static_path
-from .pages import versioned_assets
+from .pages import page_html
 
 bp = Blueprint("addin", __name__)
 
@@ -74,9 +74,8 @@ def manifest():
 
 def taskpane_html(office_js_url: str) -> str:
     """taskpane.html with the configured office.js and versioned asset links (Office caches hard)."""
-    html = (TASKPANE_DIR / "taskpane.html").read_text(encoding="utf-8")
-    html = html.replace(f'src="{DEFAULT_OFFICE_JS_URL}"', f'src="{html_escape(office_js_url)}"')
-    return versioned_assets(html, TASKPANE_DIR)
+    return page_html(TASKPANE_DIR / "taskpane.html", TASKPANE_DIR,
+                     lambda html: html.replace(f'src="{DEFAULT_OFFICE_JS_URL}"', f'src="{html_escape(office_js_url)}"'))
 
 
 @bp.get("/taskpane/")

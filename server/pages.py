@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from typing import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, send_from_directory
@@ -35,6 +36,18 @@ def _version(path: Path, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
+_INCLUDE = re.compile(r"<!--#include ([a-z]+\.html)-->")
+
+
+def page_html(path: Path, folder: Path, adapt: Callable[[str], str] | None = None) -> str:
+    """A page as served: its `<!--#include name.html-->` lines replaced by the shared fragments in
+    static/pane/ (the banner and busy bar messages.js fills live in one file), then `adapt` (a
+    host's own changes), then asset links versioned."""
+    html = _INCLUDE.sub(lambda m: (PANE_DIR / m.group(1)).read_text(encoding="utf-8").rstrip("\n"),
+                        path.read_text(encoding="utf-8"))
+    return versioned_assets(adapt(html) if adapt else html, folder)
+
+
 def versioned_assets(html: str, folder: Path) -> str:
     """`html` (a page served from `folder`) with `?v=<content hash>` on each local .js/.css link."""
     def version(match: re.Match) -> str:
@@ -52,16 +65,14 @@ def no_cache(response: Response) -> Response:
 
 @bp.get("/")
 def assistant():
-    html = (PAGE_DIR / "index.html").read_text(encoding="utf-8")
-    return no_cache(Response(versioned_assets(html, STATIC), mimetype="text/html"))
+    return no_cache(Response(page_html(PAGE_DIR / "index.html", STATIC), mimetype="text/html"))
 
 
 @bp.get("/library")
 def library_page():
     """The editors' page: the library's state and problems, import review, history, usage. The
     page itself holds no data; its JSON routes need the editor token (editor.py)."""
-    html = (LIBRARY_PAGE_DIR / "index.html").read_text(encoding="utf-8")
-    return no_cache(Response(versioned_assets(html, STATIC), mimetype="text/html"))
+    return no_cache(Response(page_html(LIBRARY_PAGE_DIR / "index.html", STATIC), mimetype="text/html"))
 
 
 @bp.get("/library/<name>")

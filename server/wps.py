@@ -33,7 +33,7 @@ from .addin import TASKPANE_DIR, base_url
 from .api import ApiError, guard_api_request
 from .config import static_path
 from .fragments import FragmentStore, default_folder
-from .pages import no_cache, versioned_assets
+from .pages import no_cache, page_html, versioned_assets
 
 bp = Blueprint("wps", __name__)
 
@@ -110,10 +110,10 @@ def addin_root(name: str):
 @bp.get("/taskpane/wps.html")
 def pane():
     """Word's pane page with the WPS adapter in place of Office.js: one DOM for both panes."""
-    html = (TASKPANE_DIR / "taskpane.html").read_text(encoding="utf-8")
-    html = "".join(line for line in html.splitlines(keepends=True) if "office.js" not in line)  # the tag and its note
-    html = html.replace('src="taskpane.js"', 'src="../wps/pane.js"')
-    return no_cache(Response(versioned_assets(html, TASKPANE_DIR), mimetype="text/html"))
+    def adapt(html: str) -> str:
+        html = "".join(line for line in html.splitlines(keepends=True) if "office.js" not in line)  # the tag and its note
+        return html.replace('src="taskpane.js"', 'src="../wps/pane.js"')
+    return no_cache(Response(page_html(TASKPANE_DIR / "taskpane.html", TASKPANE_DIR, adapt), mimetype="text/html"))
 
 
 @bp.get("/wps/jsplugins.xml")
