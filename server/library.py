@@ -211,7 +211,10 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
     roles = variables[SPEAKER_ROLE].choices if SPEAKER_ROLE in variables else ()
     sections = _sections(sheets["段落"], meetings, unit_types, roles, modes, problems)
     check_templates(meetings, modes, sections, variables, problems)
-    check_coverage(meetings, sections, unit_types, roles, modes, problems)
+    for meeting_id in check_coverage(meetings, sections, unit_types, roles, modes, problems):
+        del meetings[meeting_id]
+    if not meetings and not has_errors(problems):
+        problems.append(Problem("没有一个会议类型可以使用：每个会议类型都有没有启用段落的部分（见上面的提示）", ERROR, "会议类型"))
     matcher = compile_rules(rules)
     kinds = variables[INSPECTION_KIND].choices if INSPECTION_KIND in variables else ()
     check_section_words(sections, unit_types, matcher, today or dt.date.today(), problems, kinds)

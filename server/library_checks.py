@@ -58,8 +58,12 @@ def check_templates(meetings, modes, sections, variables, problems: list[Problem
         check(section.body, "段落", section.row, "正文", ids)
 
 
-def check_coverage(meetings, sections, unit_types, roles, modes, problems: list[Problem]) -> None:
-    """Every slot can be filled; a unit type, speaker role or mode no variant suits is named."""
+def check_coverage(meetings, sections, unit_types, roles, modes, problems: list[Problem]) -> set[str]:
+    """Every slot can be filled; a unit type, speaker role or mode no variant suits is named.
+
+    Returns the meeting types with a slot no enabled section can fill: half-built (an editor is
+    adding one), they are left out of the library with a warning while every other edit is taken."""
+    incomplete: set[str] = set()
     by_slot: dict[str, list] = {}
     for section in sections.values():
         if section.enabled:
@@ -69,9 +73,10 @@ def check_coverage(meetings, sections, unit_types, roles, modes, problems: list[
             variants = [s for s in by_slot.get(slot, []) if s.serves(meeting.id)]
             if not variants:
                 if slot not in OPTIONAL_SLOTS:
+                    incomplete.add(meeting.id)
                     problems.append(Problem(
-                        f"会议类型「{meeting.id}」的「{slot}」没有任何启用的段落，无法生成发言；请添加段落或把已有段落的「启用」改为「是」",
-                        ERROR, "会议类型", meeting.row, "部分"))
+                        f"会议类型「{meeting.id}」的「{slot}」没有任何启用的段落，这个会议类型暂不可用（其他会议类型照常使用）；"
+                        "请添加段落或把已有段落的「启用」改为「是」", WARNING, "会议类型", meeting.row, "部分"))
                 continue
             if slot in OPTIONAL_SLOTS or any(not (s.unit_types or s.roles or s.modes) for s in variants):
                 continue
@@ -85,6 +90,7 @@ def check_coverage(meetings, sections, unit_types, roles, modes, problems: list[
                     f"会议类型「{meeting.id}」的「{slot}」没有适用于（{'；'.join(lacking[:3])}）{more}的段落，"
                     "请添加段落，或放宽已有段落的「适用单位类型」「适用发言人身份」「适用巡察方式」",
                     WARNING, "会议类型", meeting.row, "部分"))
+    return incomplete
 
 
 def check_section_words(sections, unit_types, matcher, today: dt.date, problems: list[Problem],

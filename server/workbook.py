@@ -255,6 +255,16 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
+def dropdown_message(header: str, strict: bool) -> tuple[str, str]:
+    """What Excel says when a cell is not one of its dropdown's values. A closed list (启用, 部分)
+    refuses; a list from another sheet also takes several values or 通用, as 说明 allows."""
+    if strict:
+        return "请从下拉列表中选择", f"「{header}」请从下拉列表中选择"
+    extra = "、「通用」" if header == "会议类型" else ""
+    return ("可以填多个", f"「{header}」可以从下拉列表中选一个，也可以填几个（用、分隔）{extra}或留空。"
+                        "填的是这样的内容就按「确定」保留；biaotai check 会核对每一项。")
+
+
 def build_workbook(content: dict[str, Iterable[Iterable[Any]]], layout: dict = SHEET_LAYOUT) -> bytes:
     """A new workbook in the editors' layout: frozen headers, widths, wrapped text, dropdowns.
 
@@ -287,9 +297,10 @@ def build_workbook(content: dict[str, Iterable[Iterable[Any]]], layout: dict = S
                 formula = dropdown if isinstance(dropdown, str) else '"' + ",".join(dropdown) + '"'
                 # Multi-value cells (会议类型 "动员会、反馈会") must stay allowed: warn, never block.
                 strict = not isinstance(dropdown, str)
+                title, message = dropdown_message(header, strict)
                 validation = DataValidation(type="list", formula1=formula, allow_blank=True,
                                             showErrorMessage=True, errorStyle="stop" if strict else "information",
-                                            errorTitle="请从下拉列表中选择", error=f"「{header}」请从下拉列表中选择")
+                                            errorTitle=title, error=message)
                 validation.add(f"{letter}2:{letter}2000")
                 sheet.add_data_validation(validation)
     if "说明" in layout:

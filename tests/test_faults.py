@@ -341,8 +341,6 @@ def _cases() -> list[Case]:
              r"是否应为 \{\{ 巡察组 \}\}", "段落", 3, "正文"),
         Case("section-variable-of-another-meeting", lambda: edited(setter("段落", 9, 4, "为期{{ 巡察时长 }}的巡察。")),
              "只适用于 动员会", "段落", 11, "正文"),
-        Case("slot-without-enabled-section", lambda: edited(setter("段落", 10, 7, "否")),
-             "「反馈会」的「要点2」没有任何启用的段落", "会议类型", 3, "部分"),
     ]
 
 

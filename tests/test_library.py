@@ -106,7 +106,27 @@ def test_slot_without_enabled_section(tmp_path):
         for row in c["段落"]:
             if row[2] == "要点2" and row[1] == "动员会":
                 row[7] = "否"
-    find(problems_of(tmp_path, edit), sheet="会议类型", row=2, column="部分", text="「要点2」没有任何启用的段落")
+    find(problems_of(tmp_path, edit), sheet="会议类型", row=2, column="部分", severity="warning",
+         text="「要点2」没有任何启用的段落，这个会议类型暂不可用（其他会议类型照常使用）")
+
+
+def test_a_half_built_meeting_type_disables_only_itself(tmp_path):
+    """An editor adding a meeting type saves before its sections exist: the rest of the save is taken."""
+    def edit(c):
+        c["会议类型"].append(["整改推进会", "巡察整改推进会", "开场、要点1、结尾", "一是", "在整改推进会上的表态发言", ""])
+        section_row(c, "称呼-1")[4] = "尊敬的各位领导，同志们："  # another edit in the same save
+    library = load_library(make_workbook(tmp_path / "lib.xlsx", edit))
+    assert set(library.meetings) == {"动员会", "反馈会"}
+    assert library.sections["称呼-1"].body == "尊敬的各位领导，同志们："
+    assert any("整改推进会" in p.message and p.severity == "warning" for p in library.problems)
+
+
+def test_no_usable_meeting_type_is_an_error(tmp_path):
+    def edit(c):
+        for row in c["段落"]:
+            if row[2] in ("要点2", "开场"):
+                row[7] = "否"
+    find(problems_of(tmp_path, edit), sheet="会议类型", text="没有一个会议类型可以使用")
 
 
 def test_number_where_text_expected(tmp_path):

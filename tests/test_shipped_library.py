@@ -130,3 +130,16 @@ def test_generated_documents_open_in_libreoffice(tmp_path, shipped_library):
             assert "巡察" not in flat
         marks = {"一是": "二是", "一、": "二、", "第一": "第二，"}
         assert marks[style] in flat and [m for s, m in marks.items() if s != style and m in flat] == []
+
+
+def test_dropdowns_accept_what_the_instructions_allow():
+    """The 段落 sheet's 会议类型 may be 通用 or several types: its dropdown warns and says so, never
+    blocks; closed lists (部分, 启用) still refuse other values."""
+    from openpyxl import load_workbook
+    from conftest import SHIPPED_LIBRARY
+    sheet = load_workbook(SHIPPED_LIBRARY)["段落"]
+    header = {c.column_letter: c.value for c in sheet[1]}
+    by_column = {header[str(v.sqref).split(":")[0].rstrip("0123456789")]: v for v in sheet.data_validations.dataValidation}
+    meetings = by_column["会议类型"]
+    assert meetings.errorStyle == "information" and "通用" in meetings.error and "、" in meetings.error
+    assert by_column["部分"].errorStyle == "stop" and by_column["启用"].errorStyle == "stop"
