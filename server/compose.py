@@ -250,8 +250,9 @@ def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, 
     if is_point(section.slot) and number is None:
         number = point_number(meeting.points, section.slot, omit, order)
     part = Part(section.slot, section.id, heading, paragraphs, number if is_point(section.slot) else None, style)
-    warnings = list(variables.problems) + [Problem(h.message, WARNING, field="text")
-                                           for h in find_outdated(part.text, library.matcher)]
+    warnings = list(variables.problems) + [
+        Problem(h.message, WARNING, field="text", part=part.slot, paragraph=n)
+        for n, block in enumerate(part.blocks, start=1) for h in find_outdated(block.plain, library.matcher)]
     return part, tuple(warnings)
 
 
@@ -276,11 +277,14 @@ def _chosen(library: Library, meeting_id: str, slot: str, section_id: str, varia
 def speech_warnings(library: Library, speech: Speech, variables: Variables) -> list[Problem]:
     """What the writer should look at before the speech reaches the podium."""
     warnings: list[Problem] = []
-    text = speech.title + "\n" + speech.body_text
-    for hit in find_outdated(text, library.matcher):
-        warnings.append(Problem(hit.message, WARNING, field="text"))
-    for word in foreign_words(library, text, variables):
-        warnings.append(Problem(f"发言中出现了「{word}」，与所选单位类型或{INSPECTION_KIND}不符，请检查段落库", WARNING, field="text"))
+    places = [("标题", None, speech.title)] + [(part.slot, n, block.plain) for part in speech.parts
+                                              for n, block in enumerate(part.blocks, start=1)]
+    for part, paragraph, text in places:  # each warning says where in the speech to look
+        for hit in find_outdated(text, library.matcher):
+            warnings.append(Problem(hit.message, WARNING, field="text", part=part, paragraph=paragraph))
+        for word in foreign_words(library, text, variables):
+            warnings.append(Problem(f"发言中出现了「{word}」，与所选单位类型或{INSPECTION_KIND}不符，请检查段落库",
+                                    WARNING, field="text", part=part, paragraph=paragraph))
     low, high = USUAL_LENGTH
     if speech.target is not None:
         if not within(speech.characters, speech.target):

@@ -55,6 +55,8 @@ SCHEMAS: dict[str, Any] = {
         "message": STRING,
         "severity": {"type": "string", "enum": ["error", "warning"]},
         "sheet": STRING, "row": INTEGER, "column": STRING, "field": STRING,
+        "part": {"type": "string", "description": "生成的发言中出问题的部分（如 要点2；标题）"},
+        "paragraph": {"type": "integer", "description": "该部分中的第几段"},
         "text": {"type": "string", "description": "带位置的完整中文说明"},
     }, ["message", "severity", "text"]),
     "Editing": _obj({

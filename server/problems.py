@@ -18,6 +18,8 @@ class Problem:
     row: int | None = None  # the row number as Excel shows it
     column: str | None = None  # the column header
     field: str | None = None  # for writer input: the variable key or request field
+    part: str | None = None  # for a composed speech: the part (slot) the words stand in, 标题 for the title
+    paragraph: int | None = None  # and the paragraph within that part, from 1
 
     @property
     def is_error(self) -> bool:
@@ -31,7 +33,9 @@ class Problem:
             parts.append(f"第 {self.row} 行")
         if self.column:
             parts.append(f"「{self.column}」")
-        if self.field and not self.column:
+        if self.part:
+            parts.append(f"「{self.part}」" + (f"第 {self.paragraph} 段" if self.paragraph else ""))
+        elif self.field and not self.column:
             parts.append(f"「{self.field}」")
         return " ".join(parts)
 

@@ -198,3 +198,20 @@ def test_render_part_asks_only_for_what_it_uses(library):
 
 def test_chinese_ordinals():
     assert [chinese_ordinal(n) for n in (1, 9, 10, 11, 20, 21)] == ["一", "九", "十", "十一", "二十", "二十一"]
+
+
+def test_warnings_say_which_part_and_paragraph(tmp_path, values):
+    """An outdated phrase in the second paragraph of 要点2 is reported there, in the whole speech
+    and in the part inserted alone."""
+    from server.library import load_library
+    from workbook_factory import make_workbook
+
+    def edit(content):
+        row = next(r for r in content["段落"] if r[0] == "动员-要点2-1")
+        row[4] = row[4].replace("第二段：", "第二段：深入学习党的十九大以来的重要论述，")
+    library = load_library(make_workbook(tmp_path / "lib.xlsx", edit))
+    speech = compose_speech(library, "动员会", values, choices={"要点2": "动员-要点2-1"})
+    hit = next(w for w in speech.warnings if "十九大" in w.message)
+    assert (hit.part, hit.paragraph) == ("要点2", 2) and "「要点2」第 2 段" in str(hit)
+    _, warnings = render_part(library, "动员-要点2-1", values, meeting_id="动员会")
+    assert [(w.part, w.paragraph) for w in warnings if "十九大" in w.message] == [("要点2", 2)]

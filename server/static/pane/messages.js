@@ -88,10 +88,12 @@
     return lines;
   }
 
+  /* Each warning once, with where it is when the service says (「要点2」第 2 段：…). */
   function warningLines(warnings) {
     var lines = [];
     each(warnings || [], function (w) {
-      if (lines.indexOf(w.message) < 0) { lines.push(w.message); }
+      var where = w.part ? "「" + w.part + "」" + (w.paragraph ? "第 " + w.paragraph + " 段" : "") + "：" : "";
+      if (lines.indexOf(where + w.message) < 0) { lines.push(where + w.message); }
     });
     return lines;
   }
