@@ -45,7 +45,9 @@ def check_templates(meetings, modes, sections, variables, problems: list[Problem
             outside = [m for m in meeting_ids if not spec.applies_to(m)]
             if outside:
                 problems.append(Problem(
-                    f"变量 {{{{ {name} }}}} 只适用于 {'、'.join(spec.meetings)}，在「{'、'.join(outside)}」中没有值",
+                    f"变量 {{{{ {name} }}}} 只适用于 {'、'.join(spec.meetings)}，在「{'、'.join(outside)}」中没有值。"
+                    f"若这里确实要用它，请在工作表「变量」第 {spec.row} 行「适用会议类型」中加上"
+                    f"「{'、'.join(outside)}」（或清空表示都适用）；否则请把这一段的「会议类型」改为 {'、'.join(spec.meetings)}",
                     ERROR, sheet, row, column))
 
     for meeting in meetings.values():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from test_library import find, problems_of, section_row
+from workbook_factory import base_content
 
 ROW = 5  # 动员-要点1-1 is the 4th data row of the test library (Excel row 5)
 
@@ -36,3 +37,11 @@ def test_a_branch_on_the_kind_may_name_it(tmp_path):
     text = '{% if 巡察类型 == "巡视" %}巡视组{% else %}巡察组{% endif %}进驻以来，{{ 全体 }}积极配合。'
     problems = problems_of(tmp_path, lambda c: section_row(c, "动员-要点1-1").__setitem__(4, text))
     assert not [p for p in problems if "直接写了「巡" in p.message], problems
+
+
+def test_a_variable_outside_its_meetings_names_the_row_to_change(tmp_path):
+    """巡察期间 applies to 反馈会 only; used in a 动员会 section, the error names the 变量 row to widen."""
+    problems = problems_of(tmp_path, lambda c: section_row(c, "动员-要点1-1").__setitem__(4, "{{ 巡察期间 }}，我们认真配合。"))
+    problem = find(problems, "段落", ROW, "正文", "error", "只适用于 反馈会")
+    row = next(i for i, r in enumerate(base_content()["变量"], start=2) if r[0] == "巡察期间")
+    assert f"工作表「变量」第 {row} 行「适用会议类型」" in problem.message and "动员会" in problem.message
