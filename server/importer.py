@@ -664,6 +664,9 @@ def _rule(pattern: str, replacement: str, note: str = "") -> Rule:
 
 
 # Order matters: longer and more specific forms first; people before 党组织 (they contain it).
+_PH_BEFORE_VALUE = re.compile(rf"{_PH}(?=[" + "".join(_TOKEN[k] for k in ("巡察组", "上级党委", "单位名称", "党组织",
+                                                                          "组长", "联络负责人")) + "])")
+
 _RULES_BEFORE_UNIT: tuple[Rule, ...] = (
     _rule(rf"由([^，。；：！？{_NOT_TOKEN}]{{1,30}}?)同志(?=牵头|任组长|担任|负责|具体负责)", "由⟨联络负责人⟩同志"),
     _rule(rf"(?:(?:市委|省委|县委|区委|上级党组|上级党委)?(?:第(?:{_PH}|[{ORDINAL_CHARS}]+)|{_PH})"
@@ -706,6 +709,9 @@ def _unit_rules(speech_text: str) -> list[Rule]:
     rules += [
         _rule(rf"{_PH}(?:单位|局|委|院|办|公司|学校)?党(?:组|委)(?!织)", "⟨党组织⟩"),
         _rule(rf"{_PH}(?:单位|委员会|局|委|院|办公室|办|公司|学校|中心)", "⟨单位名称⟩"),
+        # "xx区住建局", "**县" (not **县委, a party committee), "××医院": a placeholder with the unit's kind.
+        _rule(rf"{_PH}[市县区](?:[^\W，。、；{_NOT_TOKEN}]{{1,6}}?)(?:局|委员会|办公室|中心)(?!党)", "⟨单位名称⟩"),
+        _rule(rf"{_PH}(?:县|区|镇|乡|街道|医院|法院|检察院|集团)(?![委党])", "⟨单位名称⟩"),
         _rule(rf"{_PH}(?=事业)", "⟨业务领域⟩"),
         _rule(rf"{_PH}(?=工作)", "⟨单位名称⟩"),
         _rule(rf"(?<![市县区省])我?(?:[{_UNIT_CHARS}]|公司|学校)(?:党组|党委)?领导班子", "⟨领导班子⟩"),
@@ -788,6 +794,9 @@ def map_text(text: str, meeting: str, rules: Sequence[Rule], kind: str, context:
     result = _Mapped(text)
     for rule in rules:
         result.text = _apply_rule(rule, result.text, meeting, context, result)
+    # "xx市委第四巡察组", "**县委第一巡察组", "根据xx市委": the placeholder belonged to the value.
+    result.text, absorbed = _PH_BEFORE_VALUE.subn("", result.text)
+    result.placeholders += absorbed
     if context.usable("巡察类型", meeting):
         result.text = _replace_activity(result.text, kind, result)
     plain = re.sub(f"[{_NOT_TOKEN}]", "", result.text)
@@ -803,7 +812,8 @@ def map_text(text: str, meeting: str, rules: Sequence[Rule], kind: str, context:
             result.notes.append(f"含单位或行业特有的表述“{word}”，用于其他单位前请修改")
     for figure in re.findall(r"\d{4}年|\d+(?:\.\d+)?%|\d+平方公里", plain):
         result.notes.append(f"含具体年份或数据“{figure}”，请核实是否适用")
-    for name in re.findall(r"(?<=[、，,和与及])([\u4e00-\u9fa5]{2,3})同志(?=具体|负责|牵头|任|担任)", plain):
+    named = re.sub(f"[{_NOT_TOKEN}]", "□", result.text)  # a mapped variable is nobody's name
+    for name in re.findall(r"(?<=[、，,和与及])([\u4e00-\u9fa5]{2,3})同志(?=具体|负责|牵头|任|担任)", named):
         result.notes.append(f"含人名“{name}”，请改为变量或删去")
     return result
 
@@ -911,6 +921,7 @@ class Duplicate:
     source: str
     slot: str
     existing: str  # the id of the row it repeats (or of a row added in this import)
+    similarity: float = 1.0  # 1.0: the same text; below: most of it the same (a word or two changed)
 
 
 @dataclass
@@ -978,7 +989,8 @@ class ImportSummary:
                          f"去除杂项 {report.noise_dropped} 处" + _sample(report.dropped))
             lines.extend(f"  · {note}" for note in report.notes)
         for duplicate in self.duplicates:
-            lines.append(f"重复未添加：{duplicate.source}（{duplicate.slot}）与「{duplicate.existing}」相同")
+            same = "相同" if duplicate.similarity >= 1.0 else f"几乎相同（约 {duplicate.similarity:.0%} 相同）"
+            lines.append(f"重复未添加：{duplicate.source}（{duplicate.slot}）与「{duplicate.existing}」{same}")
         lines.extend(self.notes)
         if self.dry_run:
             lines.append("试运行：没有写入任何文件。")
@@ -1009,11 +1021,47 @@ def source_label(speech: ImportedSpeech, part: ImportedPart) -> str:
     return f"{Path(speech.filename).name}，第{speech.index}篇，{where}"
 
 
+NEAR_DUPLICATE = 0.75  # share of the 4-character runs two bodies have in common (Jaccard)
+
+
+class SimilarBodies:
+    """Finds the body most like a new one among many (an index of 4-character runs), so an import
+    against a library of thousands of rows stays quick."""
+
+    def __init__(self) -> None:
+        self._runs: dict[str, frozenset[str]] = {}
+        self._index: dict[str, set[str]] = {}
+
+    @staticmethod
+    def runs(normalised: str) -> frozenset[str]:
+        return frozenset(normalised[i:i + 4] for i in range(max(1, len(normalised) - 3)))
+
+    def add(self, row_id: str, normalised: str) -> None:
+        runs = self.runs(normalised)
+        self._runs[row_id] = runs
+        for run in runs:
+            self._index.setdefault(run, set()).add(row_id)
+
+    def most_like(self, normalised: str) -> tuple[str | None, float]:
+        runs = self.runs(normalised)
+        shared = Counter(row_id for run in runs for row_id in self._index.get(run, ()))
+        best, best_score = None, 0.0
+        for row_id, count in shared.items():
+            score = count / (len(runs) + len(self._runs[row_id]) - count)
+            if score > best_score:
+                best, best_score = row_id, score
+        return best, best_score
+
+
 def to_rows(speeches: Iterable[ImportedSpeech], existing_ids: Iterable[str] = (),
             existing_bodies: dict[str, str] | None = None) -> tuple[list[DraftRow], list[Duplicate]]:
-    """Draft rows for the 段落 sheet; a body equal to an existing one is a duplicate, not a row."""
+    """Draft rows for the 段落 sheet; a body equal or nearly equal (NEAR_DUPLICATE) to an existing
+    one, or to one added by this import, is reported as a duplicate, not added."""
     taken = set(existing_ids)
     seen = dict(existing_bodies or {})  # normalised body -> id
+    similar = SimilarBodies()
+    for body, row_id in seen.items():
+        similar.add(row_id, body)
     rows: list[DraftRow] = []
     duplicates: list[Duplicate] = []
     for speech in speeches:
@@ -1026,6 +1074,10 @@ def to_rows(speeches: Iterable[ImportedSpeech], existing_ids: Iterable[str] = ()
             if key in seen:
                 duplicates.append(Duplicate(source, part.slot, seen[key]))
                 continue
+            like, score = similar.most_like(key)
+            if like is not None and score >= NEAR_DUPLICATE:
+                duplicates.append(Duplicate(source, part.slot, like, round(score, 2)))
+                continue
             if len(part.body) > MAX_CELL_CHARS:
                 speech.notes.append(f"{source}（{part.slot}）超过 Excel 单元格的长度上限，未导入")
                 continue
@@ -1035,6 +1087,7 @@ def to_rows(speeches: Iterable[ImportedSpeech], existing_ids: Iterable[str] = ()
             rows.append(DraftRow(row_id, speech.meeting, part.slot, part.heading_template if part.slot.startswith("要点") else "",
                                  part.body, source, "；".join(dict.fromkeys(notes)), original=original))
             seen[key] = row_id
+            similar.add(row_id, key)
     return rows, duplicates
 
 
@@ -1306,8 +1359,14 @@ def plan_import(documents: Sequence[tuple[str, bytes]], book, library_name: str 
     return ImportSummary(reports, rows, duplicates)
 
 
+IMPORTED_FILL = "FFF2CC"  # light yellow: rows an import added, for the editor to review (启用=否 until then)
+
+
 def append_rows(sheet, rows: Sequence[DraftRow]) -> list[int]:
-    """Append after the last non-empty row, with the style and dropdowns of the row above."""
+    """Append after the last non-empty row, with the style and dropdowns of the row above, filled
+    light yellow so an editor finds the rows to review (Excel: 按颜色筛选)."""
+    from openpyxl.styles import PatternFill
+    fill = PatternFill(fill_type="solid", start_color=IMPORTED_FILL, end_color=IMPORTED_FILL)
     headers = {str(c.value).strip(): c.column for c in sheet[1] if c.value is not None}
     last = _last_filled_row(sheet)
     template_row = last if last >= 2 else None
@@ -1326,6 +1385,8 @@ def append_rows(sheet, rows: Sequence[DraftRow]) -> list[int]:
                 cell = sheet.cell(row=number, column=headers[header])
                 cell.value = value
                 cell.data_type = "s"  # text starting with "=" stays text
+        for column in range(1, sheet.max_column + 1):
+            sheet.cell(row=number, column=column).fill = fill
     if template_row and numbers:
         _extend_validations(sheet, template_row, numbers[0], numbers[-1])
         _extend_tables(sheet, template_row, numbers[-1])

@@ -96,14 +96,13 @@ OWN = [
                   (3, "开场", "刚才，{{ 巡察组 }}反馈了对{{ 自称 }}{{ 巡察类型 }}的情况"),
                   (3, "开场", "对此，{{ 党组织 }}完全赞同"),
                   (4, "要点4", "{{ 全体 }}要对照")),
-        notes=((1, "开场", "第2段含未能识别的占位符“xx”，请人工处理"),
-               (4, "要点4", "第4段没有结束标点，原文可能在此截断，请核对")),
+        notes=((4, "要点4", "第4段没有结束标点，原文可能在此截断，请核对"),),
         absent=("我局", "我委", "全局上下", "全委上下", "全院上下", "局党组", "委党组", "院党委", "局领导班子", "全局干部职工",
                 "全委干部职工", "第四巡察组", "第二巡察组", "第三巡察组", "XX", "×", "讲三点", "为期X"),
         dropped=("仅供学习 禁止外传", "本站资料均由会员整理上传，严禁转载", "交流请加 QQ：3345678901", "目录",
                  "在市委巡察组巡察情况反馈会上的表态发言", "##paidbegin##", "##paidend##"),
-        unmapped=2,  # "xx市委": a city-name placeholder before 市委 (see the report)
-        mapped=5,
+        unmapped=0,  # "xx市委第四巡察组", "根据xx市委": the placeholder belongs to the value
+        mapped=7,
     ),
     Case(
         OWN_CORPUS / "revisit_utf8_bom.txt",
@@ -131,10 +130,9 @@ OWN = [
                   (1, "开场", "{{ 党组织 }}照单全收、全部认领"),
                   (1, "要点1", "{{ 党组织 }}将专题研究反馈意见"),
                   (1, "结尾", "最后，我们将以这次{{ 巡察类型 }}反馈为新的起点")),
-        notes=((1, "开场", "第1段含未能识别的占位符“**”，请人工处理"),),
-        absent=("县审计局", "局党组", "第一巡察组"),
-        unmapped=1,  # "**县委第一巡察组": the county's name
-        mapped=0,
+        absent=("县审计局", "局党组", "第一巡察组", "**"),
+        unmapped=0,  # "**县委第一巡察组": the county's name is part of the group's
+        mapped=1,
     ),
 ]
 
@@ -408,7 +406,7 @@ def test_import_corpus_into_workbook_and_render_for_two_units(full_library_path,
     assert [f.speeches for f in summary.files] == [len(case.speeches) for case in CASES]
     assert [f.meetings for f in summary.files[:3]] == [["动员会", "反馈会"], ["回头看动员会"], ["反馈会"]]
     assert summary.placeholders_unmapped == sum(case.unmapped for case in CASES)
-    assert [f.placeholders_mapped for f in summary.files[:3]] == [5, 4, 0]
+    assert [f.placeholders_mapped for f in summary.files[:3]] == [7, 4, 1]
     assert [f.placeholders_unmapped for f in summary.files] == [case.unmapped for case in CASES]
     # "各位领导，同志们：" is already in the library: reported, not added.
     assert any(d.existing == "称呼-1" for d in summary.duplicates)
@@ -459,18 +457,31 @@ def test_rendering_with_jinja_directly(full_library_path):
                 assert word not in text
 
 
-def test_unmapped_placeholders_are_kept_and_noted(full_library_path):
+def test_placeholders_beside_a_recognised_value_are_part_of_it(full_library_path):
+    """"xx市委第四巡察组", "根据xx市委", "**县委第一巡察组": the placeholder is the place name in the
+    value the variable stands for, so it goes with it instead of being left for the editor."""
     documents = [(name, own_file(name).read_bytes()) for name in ("collection_utf8.txt", "feedback_gb18030.txt")]
     summary = import_documents(documents, full_library_path, dry_run=True)
     openings = {r.source.split("，")[0]: r for r in summary.rows if r.slot == "开场" and "第1篇" in r.source}
     collection, feedback = openings["collection_utf8.txt"], openings["feedback_gb18030.txt"]
-    assert collection.body.startswith("根据xx{{ 上级党委 }}统一部署，xx{{ 巡察组 }}从今天起进驻{{ 自称 }}")
-    assert "第2段含未能识别的占位符“xx”，请人工处理" in collection.note
-    assert feedback.body.startswith("刚才，**{{ 巡察组 }}反馈了")
-    assert "第1段含未能识别的占位符“**”，请人工处理" in feedback.note
-    assert summary.placeholders_unmapped == 3
-    assert [f.placeholders_unmapped for f in summary.files] == [2, 1]
-    assert "未能识别 3 处" in summary.to_text()
+    assert collection.body.startswith("根据{{ 上级党委 }}统一部署，{{ 巡察组 }}从今天起进驻{{ 自称 }}")
+    assert feedback.body.startswith("刚才，{{ 巡察组 }}反馈了")
+    assert "未能识别的占位符" not in collection.note + feedback.note
+    assert summary.placeholders_unmapped == 0
+    assert "未能识别 0 处" in summary.to_text()
+
+
+def test_unit_placeholders_with_their_kind():
+    text = "\n".join([
+        "各位领导，同志们：",
+        "xx区住建局党组高度重视这次巡察，**县各部门要全力配合，明确由XX同志牵头。",
+        "一是提高认识。二是全力配合。",
+        "谢谢大家！"])
+    speech = importer.parse_speech(split_speeches(text)[0])
+    opening = next(p for p in speech.parts if p.slot == "开场")
+    assert opening.body.startswith("{{ 党组织 }}高度重视这次{{ 巡察类型 }}，{{ 单位名称 }}各部门要全力配合，"
+                                   "明确由{{ 联络负责人 }}同志牵头。")
+    assert not [n for n in opening.notes if "占位符" in n or "人名" in n], opening.notes
 
 
 def test_placeholder_forms_of_the_genre():
@@ -860,3 +871,26 @@ if given is not None:
             assert isinstance(decode_text(data, "x.txt"), str)
         except ImportFailed as exc:
             assert "x.txt" in str(exc)
+
+
+def test_near_duplicates_are_reported_not_added(full_library_path):
+    """A speech already imported, with a word or two changed, adds nothing: each paragraph that is
+    most of an existing row is reported as nearly the same (not only exact copies)."""
+    original = own_file("revisit_utf8_bom.txt").read_bytes()
+    first = import_documents([("回头看.txt", original)], full_library_path)
+    assert first.rows
+    edited = original.decode("utf-8-sig").replace("具体负责", "专门负责").replace("带头对照检查", "率先对照检查")
+    again = import_documents([("回头看-改.txt", edited.encode("utf-8"))], full_library_path, dry_run=True)
+    assert again.rows == []
+    near = [d for d in again.duplicates if d.similarity < 1.0]
+    assert near and all(d.similarity >= 0.75 for d in near)
+    assert "几乎相同" in again.to_text()
+
+
+def test_imported_rows_are_filled_for_the_editor_to_find(full_library_path):
+    before = load_workbook(full_library_path)["段落"].max_row
+    import_documents([("回头看.txt", own_file("revisit_utf8_bom.txt").read_bytes())], full_library_path)
+    sheet = load_workbook(full_library_path)["段落"]
+    fills = {sheet.cell(row=r, column=1).fill.fgColor.rgb for r in range(before + 1, sheet.max_row + 1)}
+    assert fills == {"00" + importer.IMPORTED_FILL}
+    assert sheet.cell(row=before, column=1).fill.fgColor.rgb != "00" + importer.IMPORTED_FILL  # old rows untouched
