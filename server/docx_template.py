@@ -25,8 +25,8 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, Template
 from lxml import etree
 
-# XML 1.0 forbids these; lone surrogates cannot even be encoded as UTF-8.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from .text import strip_xml_forbidden
+
 
 # Jinja markup as docxtpl recognises it after patch_xml.
 _JINJA_MARKUP = re.compile(r"\{[{%#]")
@@ -44,15 +44,6 @@ _DOCUMENT_MEMBER = "word/document.xml"
 
 # The core properties DocxTemplate.render_properties passes through Jinja.
 _RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
-
-
-def strip_xml_forbidden(text: str) -> str:
-    """Remove the characters XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE/U+FFFF, surrogates).
-
-    Left in, they make Word refuse the file; \\a and \\f would also be turned by docxtpl's
-    listing handling into paragraph and page breaks inside a value.
-    """
-    return _XML_FORBIDDEN.sub("", text)
 
 
 def clean_value(value: Any) -> Any:

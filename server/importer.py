@@ -44,6 +44,7 @@ from typing import Iterable, Mapping, Sequence
 
 from .numbering import LEADING_ORDINAL, ORDINAL_CHARS, STYLE_PATTERNS, chinese_ordinal, parse_ordinal
 from .sheet_rows import MAX_CELL_CHARS
+from .text import strip_xml_forbidden
 from .slots import CLOSING, OPENING, SALUTATION, SLOT_CHOICES, is_point
 from .workbook_write import WorkbookWriteError, replace_workbook
 from .limits import (MAX_DOCX_ENTRIES, MAX_DOCX_RATIO, MAX_DOCX_UNCOMPRESSED, MAX_IMPORT_CHARACTERS,
@@ -242,7 +243,6 @@ _TITLE_END = re.compile(r"(?:发言|讲话|致辞|表态)(?:稿|材料|提纲)?(
 _TOC = re.compile(r"^目\s*录[:：]?$")
 _TERMINAL = "。！？!?”\"…）)"
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028\u2029\u2060\ufeff\ue000-\uf8ff]")
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHORT = 40
 _SPOKEN = re.compile(r"我代表|下面|，我|,我|^我")  # "下面，我代表局党组作表态发言" is said, not a title
 
@@ -265,7 +265,7 @@ class RawSpeech:
 def normalize_lines(text: str) -> list[str]:
     """Lines without layout blanks: NBSP, ideographic spaces, zero-width and control characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _XML_FORBIDDEN.sub("", _ZERO_WIDTH.sub("", text))
+    text = strip_xml_forbidden(_ZERO_WIDTH.sub("", text))
     lines = []
     for line in text.split("\n"):
         line = line.replace("\xa0", " ").replace("\u3000", " ").replace("\t", " ")

@@ -1,6 +1,6 @@
 """Workbook -> validated, immutable Library, plus every cell-addressed problem.
 
-`clean_text` and `split_list` (server/sheet_rows.py) are re-exported for the modules that read values.
+Cells are read through server/sheet_rows.py; every text passes the one character cleaner (server/text.py).
 
 Errors make the load fail as a whole (LibraryError lists all of them): never half a library.
 Warnings travel with the loaded Library.

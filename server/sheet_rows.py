@@ -9,16 +9,11 @@ import re
 from typing import Any, Iterable, Mapping
 
 from .problems import ERROR, WARNING, Problem
+from .text import clean_text
 from .workbook import SheetRows
 
 _LIST_SPLIT = re.compile(r"[、,，;；\n]+")
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_CELL_CHARS = 32767  # Excel's own limit for one cell
-
-
-def clean_text(text: str) -> str:
-    """Remove characters XML forbids and normalise line ends; keeps everything else as typed."""
-    return _XML_FORBIDDEN.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def split_list(text: str) -> tuple[str, ...]:

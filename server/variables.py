@@ -14,7 +14,7 @@ from . import derive
 from .limits import MAX_VALUE
 from .keys import INSPECTION_FOCUS, INSPECTION_KIND, INSPECTION_MODE, SPEAKER_ROLE, UNIT_TYPE
 from .library import Library, Meeting
-from .sheet_rows import clean_text
+from .text import clean_text
 from .problems import WARNING, InputError, Problem
 
 

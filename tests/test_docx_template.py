@@ -19,12 +19,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from helpers import require_executable
-from server.docx_template import (
-    PreparedTemplate,
-    clean_value,
-    prepared_template,
-    strip_xml_forbidden,
-)
+from server.docx_template import PreparedTemplate, clean_value, prepared_template
+from server.text import strip_xml_forbidden
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "word_templates"
 SPEECH = TEMPLATES / "speech.docx"
