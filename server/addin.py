@@ -10,13 +10,12 @@ BIAOTAI_OFFICE_JS_URL) names the mirror and the page is served with that address
 """
 from __future__ import annotations
 
-import re
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, current_app, request, send_from_directory
+from flask import Blueprint, Response, current_app, send_from_directory
 from markupsafe import escape as html_escape
 
-from .api import error_response
+from .api import public_url
 from .config import resource_path, static_path
 from .pages import page_html
 
@@ -28,23 +27,11 @@ MANIFEST_BASE_URL = "https://localhost:8443"  # the address written in the file,
 STATIC = static_path()
 TASKPANE_DIR = STATIC / "taskpane"
 ICONS_DIR = STATIC / "icons"
-# scheme://host[:port] as a browser sends it: host names, IPv4 and bracketed IPv6 only.
-_BASE_URL = re.compile(r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
-                       r"(?:/[A-Za-z0-9._~/-]*)?$")
-
-
 @bp.record_once
 def _defaults(state) -> None:
     # create_app fills both from BIAOTAI_OFFICE_JS_URL / BIAOTAI_PUBLIC_URL; these are the fallbacks.
     state.app.config.setdefault("OFFICE_JS_URL", DEFAULT_OFFICE_JS_URL)
     state.app.config.setdefault("PUBLIC_URL", None)
-
-
-def base_url() -> str | None:
-    """The service's own address as the client sees it (or config PUBLIC_URL behind a proxy)."""
-    configured = current_app.config.get("PUBLIC_URL")
-    url = (configured or f"{request.scheme}://{request.host}").rstrip("/")
-    return url if _BASE_URL.match(url) else None
 
 
 HTTP_WARNING = ("<!-- 注意：这份清单中的地址是 http://。Word 只从 HTTPS 加载加载项，请用 https:// 地址访问服务"
@@ -62,11 +49,7 @@ def manifest_text(url: str) -> str:
 
 @bp.get("/manifest.xml")
 def manifest():
-    url = base_url()
-    if url is None:
-        return error_response(400, "invalid_host", "无法由请求的地址生成清单：请用服务器的主机名或 IP 地址访问，"
-                              "或在配置中用 PUBLIC_URL 写明服务地址（如 https://biaotai.example.gov.cn:8443）")
-    response = Response(manifest_text(url), mimetype="application/xml")
+    response = Response(manifest_text(public_url()), mimetype="application/xml")
     response.headers["Content-Disposition"] = 'attachment; filename="biaotai-manifest.xml"'
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -46,6 +46,20 @@ DEFAULT_LIMIT = 500
 PREVIEW_CHARS = 80
 OPEN_ENDPOINTS = {"api.health", "api.openapi"}  # reachable without the token
 ROLE_ATTRIBUTE = "biaotai_role"
+# scheme://host[:port][/path] as a browser sends it: host names, IPv4 and bracketed IPv6 only.
+_PUBLIC_URL = re.compile(r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
+                         r"(?:/[A-Za-z0-9._~/-]*)?$")
+
+
+def public_url() -> str:
+    """The one answer to "where is this service": config PUBLIC_URL (behind a proxy), else the
+    address this request came to, without a trailing slash. What the manifest, the VBA module and
+    the WPS add-in write into the files they hand out."""
+    url = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+    if not _PUBLIC_URL.match(url):
+        raise ApiError(400, "invalid_host", "无法由请求的地址确定服务地址：请用服务器的主机名或 IP 地址访问，"
+                       "或在配置中用 PUBLIC_URL 写明服务地址（如 https://biaotai.example.gov.cn:8443）", "Host")
+    return url
 
 
 def count_use(section_ids, event: str) -> None:

@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 
-from .api import (DOCX_MIMETYPE, ApiError, attachment_header, count_use, integer_field,
+from .api import (DOCX_MIMETYPE, ApiError, attachment_header, count_use, integer_field, public_url,
                   known_meeting, preview, style_field, text_field, the_library, variables_field)
 from .compose import compose_speech, render_part
 from .config import resource_path
@@ -56,7 +56,6 @@ WARNINGS_HEADER = "X-Biaotai-Warnings"
 VARIABLE_PREFIX = "v."
 MAX_WARNING_CHARS = 1000  # a MsgBox shows about 1024 characters
 _BREAKS = re.compile(r"[\t\r\n]+")
-_BASE_URL = re.compile(r"https?://(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?:/[A-Za-z0-9._~\-/%]*)?")
 _INTEGER = re.compile(r"-?\d{1,17}")
 _TAGS = re.compile(r"\{[%#].*?[%#]\}", re.S)  # {% if … %}, {# … #}: noise in a one-line choice
 
@@ -98,14 +97,6 @@ def fill_module(source: str, server_url: str, token: str | None, ascii_names: bo
     return text.replace("\n", "\r\n").encode(MODULE_ENCODING)  # strict: fails loudly
 
 
-def server_url() -> str:
-    """The address the macros call: config PUBLIC_URL, else the address this request came to."""
-    url = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
-    if not _BASE_URL.fullmatch(url):
-        raise ApiError(400, "bad_request", f"无法从请求地址得出服务器网址（{url[:80]}）：请管理员在配置中设置 PUBLIC_URL", "Host")
-    return url
-
-
 def _configured_token() -> str | None:
     token = current_app.config.get("TOKEN")
     if not token:
@@ -137,7 +128,7 @@ def bridge_module():
     names = request.args.get("names", "")
     if names not in ("", "chinese", "ascii"):
         raise ApiError(400, "invalid_input", "「names」只能是 chinese（默认）或 ascii", "names")
-    data = fill_module(module_source(), server_url(), token, ascii_names=names == "ascii")
+    data = fill_module(module_source(), public_url(), token, ascii_names=names == "ascii")
     response = Response(data, content_type="text/plain; charset=GBK")
     response.headers["Content-Disposition"] = 'attachment; filename="BiaotaiBridge.bas"'
     response.headers["Cache-Control"] = "no-store"

@@ -26,11 +26,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, Response, current_app, jsonify, send_from_directory
 from markupsafe import escape as html_escape
 
-from .addin import TASKPANE_DIR, base_url
-from .api import ApiError, guard_api_request
+from .addin import TASKPANE_DIR
+from .api import ApiError, public_url
 from .config import static_path
 from .fragments import FragmentStore, default_folder
 from .pages import no_cache, page_html, versioned_assets
@@ -55,14 +55,6 @@ def _defaults(state) -> None:
     config.setdefault("WPS_PANE", "taskpane")
 
 
-@bp.before_request
-def _guard():
-    # The fragment endpoints are part of the JSON API: the same guard (token, origin, library).
-    if request.path.startswith("/api/"):
-        return guard_api_request()
-    return None
-
-
 def fragment_store() -> FragmentStore:
     return FragmentStore(folder=Path(current_app.config["FRAGMENTS_DIR"]),
                          ttl=float(current_app.config["FRAGMENT_TTL"]))
@@ -73,14 +65,6 @@ def addin_version() -> str:
         return version("biaotai")
     except PackageNotFoundError:  # pragma: no cover - running from a checkout without install
         return "0"
-
-
-def service_url() -> str:
-    url = base_url()
-    if url is None:
-        raise ApiError(400, "invalid_host", "无法由请求的地址确定服务地址：请用服务器的主机名或 IP 地址访问，"
-                       "或在配置中用 PUBLIC_URL 写明服务地址")
-    return url
 
 
 def addin_file(name: str, service: str) -> str:
@@ -102,7 +86,7 @@ def addin_index():
 @bp.get("/wps/<name>")
 def addin_root(name: str):
     if name in ADDIN_ROOT:
-        text = addin_file(name, service_url())
+        text = addin_file(name, public_url())
         return no_cache(Response(text, mimetype=MIMETYPES["." + name.rsplit(".", 1)[1]]))
     return no_cache(send_from_directory(WPS_DIR, name, max_age=0))
 
@@ -119,7 +103,7 @@ def pane():
 @bp.get("/wps/jsplugins.xml")
 def jsplugins():
     """Online mode: WPS (oem.ini JSPluginsServer) loads the add-in from this service's /wps/."""
-    url = service_url() + "/wps/"
+    url = public_url() + "/wps/"
     text = ('<?xml version="1.0" encoding="UTF-8"?>\n<jsplugins>\n'
             f'  <jspluginonline name="{ADDIN_NAME}" type="wps" url={quoteattr(url)} />\n</jsplugins>\n')
     return no_cache(Response(text, mimetype="application/xml"))
@@ -128,8 +112,8 @@ def jsplugins():
 @bp.get("/wps/publish.html")
 def publish():
     html = (WPS_DIR / "publish.html").read_text(encoding="utf-8")
-    values = {"__ADDIN_NAME__": ADDIN_NAME, "__ADDIN_URL__": service_url() + "/wps/", "__ADDIN_VERSION__": addin_version(),
-              "__JSPLUGINS_URL__": service_url() + "/wps/jsplugins.xml"}
+    values = {"__ADDIN_NAME__": ADDIN_NAME, "__ADDIN_URL__": public_url() + "/wps/", "__ADDIN_VERSION__": addin_version(),
+              "__JSPLUGINS_URL__": public_url() + "/wps/jsplugins.xml"}
     for key, value in values.items():
         html = html.replace(key, str(html_escape(value)))
     return no_cache(Response(versioned_assets(html, WPS_DIR), mimetype="text/html"))
@@ -159,7 +143,7 @@ def offline_package(service: str) -> bytes:
 
 @bp.get("/wps/biaotai-wps.zip")
 def offline():
-    response = Response(offline_package(service_url()), mimetype="application/zip")
+    response = Response(offline_package(public_url()), mimetype="application/zip")
     response.headers["Content-Disposition"] = 'attachment; filename="biaotai-wps.zip"'
     return no_cache(response)
 
@@ -188,7 +172,7 @@ def _with_fragment(endpoint: str, **arguments):
     if "docx_base64" not in result:
         raise ApiError(400, "invalid_input", "插入需要 Word 文件：请求中的 docx 不能为 false", "docx")
     token = fragment_store().put(base64.b64decode(result.pop("docx_base64")))
-    result["docx_url"] = f"{service_url()}/wps/fragments/{token}.docx"
+    result["docx_url"] = f"{public_url()}/wps/fragments/{token}.docx"
     result["expires_in"] = int(fragment_store().ttl)
     return jsonify(result)
 
