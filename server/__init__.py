@@ -27,16 +27,16 @@ def create_app(config: Mapping[str, Any] | str | os.PathLike | None = None):
     environment variables, then `config` (a mapping, or the path of such a file)."""
     from flask import Flask
 
-    from . import api
-    from .addin import bp as addin_bp
-    from .bridge import bp as bridge_bp
-    from .bridge import openapi_paths as bridge_openapi_paths
-    from .editor import bp as editor_bp
-    from .editor import init_history
+    from .web import api
+    from .web.addin import bp as addin_bp
+    from .web.bridge import bp as bridge_bp
+    from .web.bridge import openapi_paths as bridge_openapi_paths
+    from .web.editor import bp as editor_bp
+    from .web.editor import init_history
     from .config import default_library_path, default_templates_dir, working_config
-    from .pages import bp as pages_bp
+    from .web.pages import bp as pages_bp
     from .store import LibraryStore
-    from .wps import bp as wps_bp
+    from .web.wps import bp as wps_bp
 
     app = Flask(__name__)
     app.config.from_mapping(

@@ -166,7 +166,7 @@ def test_speech_docx_download(client):
 
 
 def test_download_name_is_safe():
-    from server.api import attachment_header
+    from server.web.api import attachment_header
     header = attachment_header('a/b\\c:"d"\n<e>' + "长" * 200)
     assert header.count('"') == 2 and "\n" not in header
     name = unquote(header.split("''", 1)[1])
@@ -362,11 +362,11 @@ def test_library_error_during_composition_is_409(tmp_path):
 
 
 def test_unexpected_error_is_500_json_with_traceback_only_in_log(client, monkeypatch, caplog):
-    import server.api
+    import server.web.api
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret detail")
-    monkeypatch.setattr(server.api, "render_part_docx", boom)
+    monkeypatch.setattr(server.web.api, "render_part_docx", boom)
     with caplog.at_level(logging.ERROR, logger="biaotai.api"):
         response = client.post(RENDER, json={"variables": TEST_VALUES})
     error = error_of(response, 500, "internal", None)

@@ -434,7 +434,7 @@ def test_ascii_names_variant_has_no_chinese_identifiers(client):
 
 
 def test_fill_module_refuses_what_cp936_cannot_hold(source):
-    from server.bridge import fill_module
+    from server.web.bridge import fill_module
     assert fill_module(source, "http://x", None).startswith(b'Attribute VB_Name = "BiaotaiBridge"\r\n')
     with pytest.raises(UnicodeEncodeError):
         fill_module(source + "' 🙂\n", "http://x", None)
@@ -443,7 +443,7 @@ def test_fill_module_refuses_what_cp936_cannot_hold(source):
 
 
 def test_openapi_paths_describe_the_bridge_routes(app):
-    from server.bridge import openapi_paths
+    from server.web.bridge import openapi_paths
     paths = openapi_paths()
     routes = {(rule.rule, method.lower()) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("bridge.")
               for method in rule.methods - {"HEAD", "OPTIONS"}}

@@ -3,7 +3,6 @@ import review's commit, and the editor token that guards them."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from test_serve import Service, biaotai, clean_env, trusting
-from workbook_factory import TEST_VALUES, base_content, make_workbook
+from workbook_factory import base_content, make_workbook
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 

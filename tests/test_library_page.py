@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from test_taskpane import (MEETING, VALUES, Document, Server, banner, context, idle, open_pane,  # noqa: F401
+from test_taskpane import (MEETING, VALUES, Document, Server, banner, context, open_pane,  # noqa: F401
                            screenshot)
 from workbook_factory import make_workbook
 

@@ -191,15 +191,15 @@ def test_broken_at_start_then_fixed(tmp_path):
 
 
 def test_a_request_sees_one_library_even_when_a_reload_happens_during_it(client, store, library_path, monkeypatch):
-    import server.api
+    import server.web.api
     old_id = store.library.id
-    real = server.api.render_speech_docx
+    real = server.web.api.render_speech_docx
 
     def reload_meanwhile(speech, templates_dir=None):
         replace_atomically(library_path, NEWER)
         assert store.current().id != old_id  # the store moved on...
         return real(speech, templates_dir)
-    monkeypatch.setattr(server.api, "render_speech_docx", reload_meanwhile)
+    monkeypatch.setattr(server.web.api, "render_speech_docx", reload_meanwhile)
     response = client.post("/api/speech.docx", json={"meeting": "动员会", "variables": TEST_VALUES})
     assert response.status_code == 200
     assert response.headers["X-Biaotai-Library"] == old_id  # ...this request did not

@@ -129,7 +129,7 @@ def test_fragment_speech_and_token(library_path, tmp_path):
 
 
 def test_fragments_expire_and_are_bounded(tmp_path):
-    from server.fragments import FragmentStore
+    from server.web.fragments import FragmentStore
     store = FragmentStore(tmp_path, ttl=300, max_bytes=100, max_count=3)
     tokens = [store.put(b"PK" + bytes([i])) for i in range(3)]
     assert store.get(tokens[0]) == b"PK\x00"

@@ -34,14 +34,14 @@ from flask import Blueprint, Response, current_app, g, request
 
 from .api import (DOCX_MIMETYPE, ApiError, attachment_header, count_use, integer_field, public_url,
                   known_meeting, preview, style_field, text_field, the_library, variables_field)
-from .compose import compose_speech, render_part
-from .config import resource_path
-from .lint import find_outdated
-from .numbering import STYLES
-from .limits import MAX_ID, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED, MAX_VALUE, MAX_VARIABLES
-from .render import render_part_docx, render_speech_docx
-from .variables import UNIT_TYPE, variable_schema, variant_fit
-from .slots import SLOT_CHOICES, slot_kind
+from ..compose import compose_speech, render_part
+from ..config import resource_path
+from ..lint import find_outdated
+from ..numbering import STYLES
+from ..limits import MAX_ID, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED, MAX_VALUE, MAX_VARIABLES
+from ..render import render_part_docx, render_speech_docx
+from ..variables import UNIT_TYPE, variable_schema, variant_fit
+from ..slots import SLOT_CHOICES, slot_kind
 
 bp = Blueprint("bridge", __name__)
 

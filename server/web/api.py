@@ -21,20 +21,20 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from . import guard
-from .compose import compose_speech, render_part
-from .library import Library, Section
-from .history import HISTORY_EXTENSION
-from .lint import find_outdated, lint_text
-from .numbering import STYLES
-from .limits import (MAX_DRAIN_BYTES, MAX_EXCLUDE, MAX_ID, MAX_JSON_DEPTH, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY,
+from ..compose import compose_speech, render_part
+from ..library import Library, Section
+from ..history import HISTORY_EXTENSION
+from ..lint import find_outdated, lint_text
+from ..numbering import STYLES
+from ..limits import (MAX_DRAIN_BYTES, MAX_EXCLUDE, MAX_ID, MAX_JSON_DEPTH, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY,
                      MAX_SEED, MAX_UPLOAD, MAX_UPLOAD_FILES, MAX_VALUE, MAX_VARIABLES, RENDER_BUDGET_SECONDS)
 from .openapi import build_openapi
-from .problems import InputError, LibraryError, Problem
-from .render import render_part_docx, render_speech_docx
-from .store import get_store
-from .templating import RenderBudgetExceeded, start_render_budget
-from .variables import variable_schema, variant_fit
-from .slots import SLOT_CHOICES, slot_kind
+from ..problems import InputError, LibraryError, Problem
+from ..render import render_part_docx, render_speech_docx
+from ..store import get_store
+from ..templating import RenderBudgetExceeded, start_render_budget
+from ..variables import variable_schema, variant_fit
+from ..slots import SLOT_CHOICES, slot_kind
 
 log = logging.getLogger("biaotai.api")
 access_log = logging.getLogger("biaotai.access")
@@ -487,7 +487,7 @@ def lint():
 @editor_only
 def library_import():
     """Old speeches uploaded as files -> draft rows (a dry run unless dry_run=0), as `biaotai import`."""
-    from .importer import ImportFailed, import_documents
+    from ..importer import ImportFailed, import_documents
     request.max_content_length = current_app.config.get("MAX_UPLOAD", MAX_UPLOAD)
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "请以 multipart/form-data 上传文件，字段名为 files", "files")
@@ -718,7 +718,7 @@ def init_app(app: Flask) -> None:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     if app.config.get("CERTFILE"):
-        from .certs import read_certificate
+        from ..certs import read_certificate
         app.extensions[CERTIFICATE_EXTENSION] = read_certificate(Path(app.config["CERTFILE"]))
     guard.init_app(app)
     app.register_blueprint(bp)

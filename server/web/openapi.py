@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 # The limits api.py enforces (published here, defined once in limits.py).
-from .limits import (MAX_EXCLUDE, MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED,  # noqa: F401
+from ..limits import (MAX_EXCLUDE, MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED,  # noqa: F401
                      MAX_UPLOAD, MAX_UPLOAD_FILES, MAX_VALUE, MAX_VARIABLES)
-from .numbering import STYLES
-from .slots import SLOT_CHOICES
+from ..numbering import STYLES
+from ..slots import SLOT_CHOICES
 
 API_VERSION = "1.0.0"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -236,7 +236,7 @@ def build_openapi(library=None, token_required: bool = False) -> dict[str, Any]:
     when the service is configured with one (the document says what the service does)."""
     speech_example = render_example = section_example = None
     if library is not None and library.meetings:
-        from .variables import example_values
+        from ..variables import example_values
         meeting = next(iter(library.meetings))
         values = example_values(library, meeting)
         speech_example = {"meeting": meeting, "variables": values, "style": None, "seed": 1}

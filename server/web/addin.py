@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, send_from_directory
 from markupsafe import escape as html_escape
 
 from .api import public_url
-from .config import resource_path, static_path
+from ..config import resource_path, static_path
 from .pages import page_html
 
 bp = Blueprint("addin", __name__)

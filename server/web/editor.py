@@ -12,14 +12,14 @@ from pathlib import Path
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from .api import ApiError, editor_only, json_body
-from .config import is_packaged_library
-from .history import DEFAULT_KEEP, HISTORY_EXTENSION, History, history_path
-from .importer import ImportFailed, commit_rows
-from .library import load_library_bytes
-from .limits import MAX_LIST_ROWS
-from .problems import LibraryError
-from .store import get_store
-from .workbook_write import WorkbookWriteError, replace_workbook
+from ..config import is_packaged_library
+from ..history import DEFAULT_KEEP, HISTORY_EXTENSION, History, history_path
+from ..importer import ImportFailed, commit_rows
+from ..library import load_library_bytes
+from ..limits import MAX_LIST_ROWS
+from ..problems import LibraryError
+from ..store import get_store
+from ..workbook_write import WorkbookWriteError, replace_workbook
 
 bp = Blueprint("editor", __name__)
 REVIEW_FIELDS = ("meeting", "slot", "heading", "body", "source", "note")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, send_from_directory
 
-from .config import static_path
+from ..config import static_path
 
 bp = Blueprint("pages", __name__)
 

@@ -40,7 +40,7 @@ def _is_ip(name: str) -> bool:
 
 def allowed_names(app: Flask) -> frozenset[str] | None:
     """The names this app answers for (None: any host)."""
-    from .certs import machine_names
+    from ..certs import machine_names
 
     configured = app.config.get("ALLOWED_HOSTS") or ()
     if isinstance(configured, str):

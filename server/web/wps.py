@@ -15,7 +15,7 @@ service's address (the pane and the API stay on the service either way).
 
 WPS inserts a rendered .docx with `Selection.InsertFile(url)` and fetches that URL itself, without
 the pane's token: POST /api/wps/fragments/... answer as the JSON API does, but with `docx_url`, a
-short-lived capability URL (server/fragments.py), in place of `docx_base64`.
+short-lived capability URL (server/web/fragments.py), in place of `docx_base64`.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from markupsafe import escape as html_escape
 
 from .addin import TASKPANE_DIR
 from .api import ApiError, public_url
-from .config import static_path
+from ..config import static_path
 from .fragments import FragmentStore, default_folder
 from .pages import no_cache, page_html, versioned_assets
 
