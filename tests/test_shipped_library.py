@@ -17,7 +17,7 @@ from server.lint import lint_text
 from server.variables import example_values, resolve_variables
 from test_speech_fit import UNITS
 
-MEETINGS = ("动员会", "回头看动员会", "反馈会")
+MEETINGS = ("动员会", "回头看动员会", "反馈会", "回头看反馈会", "整改推进会")
 UNIT_TYPES = tuple(UNITS)  # every shipped unit type
 HEAD = "主要负责人"
 PLACEHOLDERS = re.compile(r"\{\{|\}\}|\{%|%\}|XX|xx|\*\*|×|某某")

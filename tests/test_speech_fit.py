@@ -40,7 +40,8 @@ UNITS = {
 DEPUTY = "班子成员（受委托）"
 HEAD = "主要负责人"
 MEETING_MODES = {"动员会": ("常规", "专项", "机动", "提级", "交叉"), "回头看动员会": ("回头看",),
-                 "反馈会": ("常规", "专项", "机动", "提级", "交叉", "回头看")}
+                 "反馈会": ("常规", "专项", "机动", "提级", "交叉", "回头看"), "回头看反馈会": ("回头看",),
+                 "整改推进会": ("常规", "专项", "机动", "提级", "交叉", "回头看")}
 GROUPS = {"巡察": ("市委第四巡察组", "市委", "2023年市委第二轮巡察"), "巡视": ("省委第二巡视组", "省委", "2023年省委第三轮巡视")}
 PLACEHOLDERS = re.compile(r"\{\{|\}\}|\{%|%\}|XX|xx|\*\*|×|某某")
 DOUBLES = re.compile(r"(事业|工作)(事业|工作)|业务业务|巡察巡察|巡视巡视|组长组长|同志同志|发展高质量发展|发展发展")
@@ -55,7 +56,7 @@ def writer_values(library, meeting: str, unit: str, kind: str, role: str, mode: 
                   巡察类型=kind, 巡察方式=mode, 发言人身份=role, 巡察重点="选人用人工作")
     if role == DEPUTY:
         values.update(发言人=title.replace("书记", "成员").split("、")[0] + "、副职", 委托人="张华")
-    if meeting == "回头看动员会":
+    if meeting in ("回头看动员会", "回头看反馈会"):
         values["上轮巡察"] = last_round
     if role == HEAD:  # the unit's facts given for the head, left out for a deputy: both readings are checked
         facts = {"讲话领导": "巡察办主任王刚", "联络组组成": "办公室和组织人事部门的同志", "上轮反馈问题数": "36",
@@ -162,6 +163,13 @@ TITLES = [
     ("反馈会", {"单位名称": "市人民防空办公室", "单位类型": "办", "发言人": "党组书记、主任", "巡察组": "市委第五巡察组",
                "巡察方式": "回头看"},
      "在市委第五巡察组对市人民防空办公室党组巡察“回头看”情况反馈会上的表态发言", "市人民防空办公室党组书记、主任"),
+    ("回头看反馈会", {"单位名称": "市人民医院", "单位类型": "医院", "发言人": "党委书记、院长", "巡察组": "市委第五巡察组"},
+     "在市委第五巡察组对市人民医院党委巡察“回头看”情况反馈会上的表态发言", "市人民医院党委书记、院长"),
+    ("整改推进会", {"单位名称": "青山县", "单位类型": "县", "发言人": "县委书记", "巡察组": "省委第二巡视组", "巡察类型": ""},
+     "在青山县巡视整改工作推进会上的讲话", "青山县委书记"),
+    ("整改推进会", {"单位名称": "东城街道", "单位类型": "街道", "发言人": "党工委书记", "巡察组": "区委第三巡察组",
+                  "巡察方式": "专项", "巡察重点": "选人用人工作"},
+     "在东城街道专项巡察整改工作推进会上的讲话", "东城街道党工委书记"),
 ]
 
 
@@ -216,11 +224,12 @@ def test_typed_suffixes_never_double(shipped_library):
     assert speech.title.startswith("在市委第四巡察组专项巡察")
 
 
-def test_previous_round_named_once_in_full(shipped_library):
-    values = example_values(shipped_library, "回头看动员会")
+@pytest.mark.parametrize("meeting", ["回头看动员会", "回头看反馈会"])
+def test_previous_round_named_once_in_full(shipped_library, meeting):
+    values = example_values(shipped_library, meeting)
     values.update(上轮巡察="2023年市委第二轮巡察")
     for seed in range(8):
-        speech = compose_speech(shipped_library, "回头看动员会", values, seed=seed)
+        speech = compose_speech(shipped_library, meeting, values, seed=seed)
         assert speech.body_text.count("2023年市委第二轮巡察") == 1, seed
 
 
