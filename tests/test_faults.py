@@ -28,7 +28,8 @@ import pytest
 
 from server import create_app
 from server.workbook import SHEET_LAYOUT, build_workbook
-from test_serve import ROOT, Service, call, clean_env
+from support.live_server import Service
+from test_serve import ROOT, call, clean_env
 from workbook_factory import TEST_VALUES, VARIABLES, base_content, make_workbook
 
 pytestmark = pytest.mark.fault

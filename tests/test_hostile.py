@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from test_serve import Service, biaotai, clean_env, trusting
+from support.live_server import Service
+from test_serve import biaotai, clean_env, trusting
 from workbook_factory import base_content, make_workbook
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]

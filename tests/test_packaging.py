@@ -8,13 +8,9 @@ pip); everything after that runs with the index switched off. The installed serv
 from __future__ import annotations
 
 import os
-import queue
-import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -23,6 +19,7 @@ import pytest
 
 from support.docx_readers import paragraph_text
 from helpers import require_executable
+from support.live_server import Service
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,24 +106,6 @@ def test_reinstall_keeps_the_office_library(bundle, installed):
     assert library.stat().st_mtime == 1 and library.read_bytes() == edited
 
 
-def _start(command: list[str], cwd: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    handle = open(log, "w", encoding="utf-8")
-    process = subprocess.Popen(command, cwd=cwd, env=offline_env(), stdout=subprocess.PIPE, stderr=handle,
-                               text=True, encoding="utf-8")
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            process.kill()
-            raise AssertionError(f"服务没有启动：{log.read_text(encoding='utf-8')}") from None
-        match = re.search(r"正在监听 (\S+)", line)
-        if match:
-            return process, match.group(1).rstrip("/")
-
-
 def test_installed_program_works_from_an_empty_folder(installed, tmp_path):
     """init, generate and serve from a folder that is not the checkout, with the wheel's resources only."""
     biaotai = str(installed / "venv" / "bin" / "biaotai")
@@ -145,13 +124,13 @@ def test_installed_program_works_from_an_empty_folder(installed, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (office / "回头看.docx").stat().st_size > 5000
 
-    process, url = _start([biaotai, "serve", "--insecure-http", "--port", "0"], office, tmp_path / "serve.log")
+    service = Service(["--insecure-http"], offline_env(), tmp_path / "serve.log", command=[biaotai], cwd=office)
+    url = service.url
     try:
         pages = {path: urllib.request.urlopen(url + path, timeout=30).read()
                  for path in ("/taskpane/", "/manifest.xml", "/bridge.bas", "/api/health")}
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        service.stop()
     assert "表态发言".encode() in pages["/taskpane/"]
     assert url.encode() in pages["/manifest.xml"] and b"<OfficeApp" in pages["/manifest.xml"]
     assert "Attribute VB_Name".encode("cp936") in pages["/bridge.bas"]

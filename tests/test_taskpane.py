@@ -11,8 +11,6 @@ import base64
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 import ssl
 import urllib.error
@@ -22,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from support.docx_readers import run_text
+from support.live_server import Service
 from workbook_factory import TEST_VALUES, make_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,36 +162,22 @@ def test_pane_page_names_the_configured_office_js(library_path):
 # A real server and a real browser
 
 
-def _free_line(stream, pattern: str, deadline: float) -> str:
-    while time.time() < deadline:
-        line = stream.readline()
-        if not line:
-            break
-        if pattern in line:
-            return line
-    raise RuntimeError(f"服务没有输出「{pattern}」")
-
-
 class Server:
     """`biaotai serve` in a child process; start() may be called again after stop() (same port)."""
 
     def __init__(self, library: Path, certs: dict[str, Path], log: Path, env: dict[str, str] | None = None):
         self.library, self.certs, self.log, self.env = library, certs, log, env or {}
         self.port = 0
-        self.process: subprocess.Popen | None = None
+        self.service: Service | None = None
         self.url = ""
 
     def start(self, ready: tuple[str, ...] = ("ok",)) -> "Server":
         """Start and wait until /api/health reports one of `ready` (a broken library: "unavailable")."""
         env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", **self.env)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--library", str(self.library), "--certfile", str(self.certs["cert"]), "--keyfile", str(self.certs["key"]),
-             "--quiet"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=open(self.log, "ab"), text=True, encoding="utf-8")
-        line = _free_line(self.process.stdout, "正在监听", time.time() + 30)
-        self.url = re.search(r"https://\S+?/?$", line.strip()).group(0).rstrip("/")
-        self.port = int(self.url.rsplit(":", 1)[1])
+        self.service = Service(["--host", "127.0.0.1", "--port", str(self.port), "--library", str(self.library),
+                                "--certfile", str(self.certs["cert"]), "--keyfile", str(self.certs["key"]), "--quiet"],
+                               env, self.log)
+        self.url, self.port = self.service.url, self.service.port
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -204,18 +189,11 @@ class Server:
             if status in ready:
                 return self
             time.sleep(0.1)
-        raise RuntimeError(f"服务没有就绪：{self.log.read_text(encoding='utf-8', errors='replace')[-2000:]}")
+        raise RuntimeError(f"服务没有就绪：{self.service.stderr()[-2000:]}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self.process and self.process.stdout:
-            self.process.stdout.close()
+        if self.service is not None:
+            self.service.stop()
 
     def _open(self, path: str, body: dict | None = None):
         context = ssl.create_default_context(cafile=str(self.certs["ca"]))
