@@ -7,19 +7,14 @@ import datetime as dt
 import io
 import json
 import logging
-import zipfile
 from urllib.parse import unquote
 
 import pytest
 
+from support.docx_readers import document_xml
 from workbook_factory import TEST_VALUES, make_workbook
 
 RENDER = "/api/sections/动员-要点1-1/render"
-
-
-def docx_text(data: bytes) -> str:
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        return package.read("word/document.xml").decode("utf-8")
 
 
 def error_of(response, status: int, code: str, field: str | None = "<any>") -> dict:
@@ -110,7 +105,7 @@ def test_render_section_numbered_as_asked(client):
     assert body["paragraphs"] == ["三、提高政治站位，主动接受巡察监督", "巡察是政治体检，局领导班子要带头接受监督。"]
     assert body["text"] == "\n".join(body["paragraphs"])
     assert body["style"] == "一、" and body["warnings"] == []
-    document = docx_text(base64.b64decode(body["docx_base64"]))
+    document = document_xml(base64.b64decode(body["docx_base64"]))
     assert "三、提高政治站位" in document and "局领导班子" in document
     assert "w:sectPr" not in document.split("</w:p>")[-2]  # a fragment: no section break inside paragraphs
 
@@ -162,7 +157,7 @@ def test_speech_docx_download(client):
     assert disposition.startswith('attachment; filename="speech.docx"; filename*=UTF-8\'\'')
     name = unquote(disposition.split("''", 1)[1])
     assert name == "在市委第四巡察组巡察市工业和信息化局党组工作动员会上的表态发言.docx"
-    assert "工作动员会上的表态发言" in docx_text(response.data)
+    assert "工作动员会上的表态发言" in document_xml(response.data)
 
 
 def test_download_name_is_safe():
@@ -235,7 +230,7 @@ def test_byte_order_mark_and_odd_characters_are_accepted(client):
     response = client.post("/api/speech", json={"meeting": "动员会", "variables": {**TEST_VALUES, "单位名称": "A&B<局>"}})
     assert "A&B<局>" in response.get_json()["title"]
     docx = client.post("/api/speech.docx", json={"meeting": "动员会", "variables": {**TEST_VALUES, "单位名称": "A&B<局>"}})
-    assert "A&amp;B&lt;局&gt;" in docx_text(docx.data)
+    assert "A&amp;B&lt;局&gt;" in document_xml(docx.data)
 
 
 # ---------------------------------------------------------------------------------------------
