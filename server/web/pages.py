@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from functools import lru_cache
 from typing import Callable
@@ -36,14 +37,16 @@ def _version(path: Path, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
-_INCLUDE = re.compile(r"<!--#include ([a-z]+\.html)-->")
+_INCLUDE = re.compile(r"[ ]*<!--#include ([a-z-]+\.html)-->")
 
 
 def page_html(path: Path, folder: Path, adapt: Callable[[str], str] | None = None) -> str:
     """A page as served: its `<!--#include name.html-->` lines replaced by the shared fragments in
-    static/pane/ (the banner and busy bar messages.js fills live in one file), then `adapt` (a
-    host's own changes), then asset links versioned."""
-    html = _INCLUDE.sub(lambda m: (PANE_DIR / m.group(1)).read_text(encoding="utf-8").rstrip("\n"),
+    static/pane/ (the banner and busy bar messages.js fills, the settings, the module list and its
+    order each live in one file; `{pane}` in a fragment becomes the path from `folder` to
+    static/pane), then `adapt` (a host's own changes), then asset links versioned."""
+    pane = os.path.relpath(PANE_DIR, folder).replace(os.sep, "/")  # how links from `folder` reach static/pane
+    html = _INCLUDE.sub(lambda m: (PANE_DIR / m.group(1)).read_text(encoding="utf-8").rstrip("\n").replace("{pane}", pane),
                         path.read_text(encoding="utf-8"))
     return versioned_assets(adapt(html) if adapt else html, folder)
 
