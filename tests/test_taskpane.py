@@ -864,3 +864,22 @@ def test_next_variant_never_repeats_what_this_document_showed(context, certifica
         assert page.errors == []
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_length_choice_and_seed_are_shown_and_sent(context, live_server):
+    """篇幅 offers the service's presets; the choice goes to /api/speech as `length` and stays with
+    the document; the summary shows the seed that makes the speech again."""
+    from playwright.sync_api import expect
+    document = Document({"biaotai": {"v": 1, "meeting": MEETING, "values": VALUES}})
+    page = open_pane(context, live_server, document)
+    assert page.locator("#length option").all_inner_texts() == ["按段落库", "简短", "标准", "详细"]
+    sent = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/api/speech") else None)
+    page.select_option("#length", "简短")
+    idle(page)
+    assert sent and sent[-1]["length"] == "简短" and isinstance(sent[-1]["seed"], int)
+    page.click("#tab-full")
+    expect(page.locator("#full-summary")).to_contain_text(f"种子 {sent[-1]['seed']}")
+    assert document.settings["biaotai"]["length"] == "简短"
+    assert page.errors == []

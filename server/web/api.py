@@ -24,6 +24,7 @@ from . import guard
 from ..compose import compose_speech, render_part
 from ..library import Library, Section
 from ..history import HISTORY_EXTENSION
+from ..length import PRESETS as LENGTH_PRESETS
 from ..lint import find_outdated, lint_text
 from ..numbering import STYLES
 from ..limits import (MAX_DRAIN_BYTES, MAX_EXCLUDE, MAX_ID, MAX_JSON_DEPTH, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY,
@@ -325,6 +326,7 @@ def meetings():
     return jsonify({
         "library_id": library.id,
         "styles": list(STYLES),
+        "lengths": list(LENGTH_PRESETS),  # 简短/标准/详细: what a pane offers for `length`
         "meetings": [{
             "id": m.id, "name": m.name, "title": m.title, "note": m.note, "default_style": m.default_style,
             "slots": [{"slot": slot, "kind": slot_kind(slot), "sections": len(library.sections_for(m.id, slot))}

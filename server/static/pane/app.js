@@ -46,6 +46,7 @@
       if (error) { P.explain(error, loadMeetings); return; }
       state.meetings = data.meetings || [];
       state.styles = data.styles || [];
+      buildLengthSelect(data.lengths || []);
       if (!state.meetings.length) {
         P.banner("error", "段落库中没有会议类型。", ["请联系段落库编辑人员在「会议类型」工作表中添加。"]);
         return;
@@ -85,6 +86,8 @@
     $("meeting").value = id;
     state.choices = restored && restored.choices ? copy(restored.choices) : {};
     state.seed = restored && typeof restored.seed === "number" ? restored.seed : null;
+    state.length = restored && typeof restored.length === "string" ? restored.length : "";
+    if ($("length")) { $("length").value = state.length; }
     state.shown = restored && restored.shown ? copy(restored.shown) : {};
     state.swapping = null;
     state.omit = {};
@@ -157,10 +160,20 @@
     $("settings-toggle").setAttribute("aria-expanded", "true");
   }
 
+  /* 篇幅: the presets the service defines (length.py); the choice is sent as `length`. */
+  function buildLengthSelect(lengths) {
+    var select = $("length");
+    if (!select) { return; }
+    select.options.length = 1;  // keep 按段落库, drop the presets of a former answer
+    each(lengths, function (name) { select.appendChild(el("option", { value: name, text: name })); });
+    select.value = lengths.indexOf(state.length) >= 0 ? state.length : "";
+  }
+
   function bindStatic() {
     $("banner-close").addEventListener("click", P.hideBanner);
     on("btn-browser", "click", function () { start(false); });
     $("meeting").addEventListener("change", function () { P.selectMeeting($("meeting").value, false); P.scheduleSave(); });
+    on("length", "change", function () { state.length = $("length").value; P.scheduleSave(); P.refreshPreview(); });
     $("styles").addEventListener("click", function (event) {
       var button = closest(event.target, "data-style", $("styles"));
       if (button) { P.chooseStyle(button.getAttribute("data-style")); }

@@ -165,7 +165,8 @@
     var points = 0;
     each(speech.parts || [], function (p) { if (p.kind === "point") { points += 1; } });
     box.appendChild(el("p", { className: "summary-stats",
-      text: "约 " + speech.characters + " 字 · 约 " + speech.minutes + " 分钟 · " + points + " 个要点 · 编号「" + speech.style + "」" }));
+      text: "约 " + speech.characters + " 字 · 约 " + speech.minutes + " 分钟 · " + points + " 个要点 · 编号「" + speech.style + "」"
+        + (speech.seed ? " · 种子 " + speech.seed : "") }));
     each(P.warningLines(speech.warnings), function (line) { list.appendChild(el("li", { text: line })); });
   }
 

@@ -129,6 +129,7 @@
     }
     if (any) { body.choices = choices; }
     if (state.swapping && state.shown[state.swapping]) { body.exclude = state.shown[state.swapping].slice(0); }
+    if (state.length) { body.length = state.length; }
     return body;
   }
 

@@ -34,7 +34,7 @@
       if (state.omit.hasOwnProperty(key) && state.omit[key]) { omitted.push(key); }
     }
     return { v: 1, meeting: state.meeting, style: state.styleChosen ? state.style : null, values: P.copy(state.values),
-             choices: P.copy(state.choices), order: state.order.slice(0), omit: omitted, seed: state.seed,
+             choices: P.copy(state.choices), order: state.order.slice(0), omit: omitted, seed: state.seed, length: state.length,
              shown: P.copy(state.shown) };
   }
 

@@ -31,6 +31,7 @@
     order: [],               // the meeting's points in the writer's order
     omit: {},                // point slot -> true when left out
     seed: null,              // the seed the service chose for this document's speech (kept, so it stays the same)
+    length: "",              // 简短/标准/详细 (the service's presets), "" for the library's own length
     shown: {},               // slot -> section ids this document has shown there (换一个 asks for others)
     swapping: null,          // the slot whose 换一个 is waiting for the service's answer
     speech: null,            // the last /api/speech answer for the preview
