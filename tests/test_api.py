@@ -548,3 +548,16 @@ def test_speech_reports_its_seed_and_honours_exclude_and_length(client):
     bad = client.post("/api/speech", json={**body, "length": "很长"})
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "length"
     assert client.post("/api/speech", json={**body, "exclude": "x"}).get_json()["error"]["field"] == "exclude"
+
+
+def test_section_previews_show_the_first_of_each_alternative(tmp_path):
+    """A preview never shows the editors' 【写法一｜写法二】 markup."""
+    from server import create_app
+
+    def edit(content):
+        next(r for r in content["段落"] if r[0] == "动员-要点1-1")[4] = "{{ 巡察类型 }}是【政治体检｜全面检阅】，要带头接受监督。"
+    client = create_app({"TESTING": True, "LIBRARY": str(make_workbook(tmp_path / "lib.xlsx", edit)),
+                         "TOKEN": None}).test_client()
+    found = client.get("/api/sections", query_string={"q": "接受监督"}).get_json()["sections"]
+    preview = next(s["preview"] for s in found if s["id"] == "动员-要点1-1")
+    assert preview == "{{ 巡察类型 }}是政治体检，要带头接受监督。"

@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from . import guard
+from .. import alternatives
 from ..compose import compose_speech, render_part
 from ..library import Library, Section
 from ..history import HISTORY_EXTENSION
@@ -353,6 +354,8 @@ def _search_index(library: Library) -> list[tuple[Section, str]]:
 
 
 def preview(body: str) -> str:
+    """The start of a section's text as a browser shows it: the first of each 【写法｜写法】 group."""
+    body = alternatives.projections(body)[0] if alternatives.OPEN in body else body
     text = " ".join(line.strip() for line in body.split("\n") if line.strip())
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
 
