@@ -100,28 +100,20 @@ finally:
 def start_service(library: Path, certs: Path, log: Path, plain: bool = False,
                   threads: int | None = None, naive: bool = False, cheroot: bool = False,
                   workers: int | None = None) -> tuple[subprocess.Popen, int]:
+    """Our service (or a baseline) through the tests' live-server helper: the process and its port."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.live_server import Service
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("BIAOTAI_")}
-    tls = ["--insecure-http"] if plain else ["--certfile", str(certs / "server.pem"), "--keyfile", str(certs / "server-key.pem")]
-    entry = ["-c", NAIVE_BOOT] if naive else ["-m", "server.cli"]
-    tuning = (["--threads", str(threads)] if threads else []) + (["--workers", str(workers)] if workers else [])
-    command = [sys.executable, *entry, "serve", "--port", "0", "--library", str(library), *tuning, *tls]
     if cheroot:
-        command = [sys.executable, "-c", CHEROOT_BOOT, str(library), str(certs / "server.pem"),
-                   str(certs / "server-key.pem"), str(threads or 8)]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=open(log, "w", encoding="utf-8"), text=True,
-        encoding="utf-8")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        match = re.search(r"正在监听 https?://[^:]+:(\d+)/", line)
-        if match:
-            return process, int(match.group(1))
-        if not line and process.poll() is not None:
-            break
-    process.kill()
-    raise SystemExit(f"服务没有启动：{log.read_text(encoding='utf-8')}")
+        service = Service([str(library), str(certs / "server.pem"), str(certs / "server-key.pem"), str(threads or 8)],
+                          env, log, command=[sys.executable, "-c", CHEROOT_BOOT], serve=False)
+        return service.process, service.port
+    tls = ["--insecure-http"] if plain else ["--certfile", str(certs / "server.pem"), "--keyfile", str(certs / "server-key.pem")]
+    tuning = (["--threads", str(threads)] if threads else []) + (["--workers", str(workers)] if workers else [])
+    entry = ["-c", NAIVE_BOOT] if naive else ["-m", "server.cli"]
+    service = Service(["--library", str(library), *tuning, *tls], env, log, command=[sys.executable, *entry])
+    return service.process, service.port
 
 
 def make_certs(directory: Path) -> None:

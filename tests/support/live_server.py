@@ -19,7 +19,7 @@ class Service:
     """One `biaotai serve` process; `url` is what it printed it listens on."""
 
     def __init__(self, args: list[str], env: dict[str, str], log: Path, open_files: int | None = None,
-                 command: list[str] | None = None, cwd: Path = ROOT):
+                 command: list[str] | None = None, cwd: Path = ROOT, serve: bool = True):
         self.log = log
         self._log_handle = open(log, "w", encoding="utf-8")
 
@@ -27,7 +27,9 @@ class Service:
             import resource
             resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
         command = command or [sys.executable, "-m", "server.cli"]
-        self.process = subprocess.Popen([*command, "serve", "--port", "0", *args],
+        # serve=False: `command` is a whole server of its own (bench's baselines) that prints the same line.
+        argv = [*command, "serve", "--port", "0", *args] if serve else [*command, *args]
+        self.process = subprocess.Popen(argv,
                                         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=self._log_handle,
                                         text=True, encoding="utf-8", preexec_fn=limit_files if open_files else None)
         lines: queue.Queue = queue.Queue()
