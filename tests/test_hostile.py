@@ -478,7 +478,7 @@ def test_paragraph_and_character_limits_hold_even_when_the_zip_compresses_normal
     from server import importer
     from server.importer import ImportFailed, extract_text
 
-    monkeypatch.setattr(importer, "MAX_DOCX_RATIO", 10**9)
+    monkeypatch.setattr(importer.extract, "MAX_DOCX_RATIO", 10**9)
     with pytest.raises(ImportFailed, match="段落太多"):
         extract_text(paragraph_bomb(200_000), "段落炸弹.docx")
     with pytest.raises(ImportFailed, match="行数太多"):

@@ -555,8 +555,8 @@ def test_docx_zip_bomb_and_damage_are_refused(monkeypatch):
         archive.writestr("word/document.xml", b"\0" * (4 * 1024 * 1024))
     with pytest.raises(ImportFailed, match="炸弹.docx.*压缩比异常"):
         extract_text(buffer.getvalue(), "炸弹.docx")
-    monkeypatch.setattr(importer, "MAX_DOCX_UNCOMPRESSED", 1024 * 1024)
-    monkeypatch.setattr(importer, "MAX_DOCX_RATIO", 10**9)
+    monkeypatch.setattr(importer.extract, "MAX_DOCX_UNCOMPRESSED", 1024 * 1024)
+    monkeypatch.setattr(importer.extract, "MAX_DOCX_RATIO", 10**9)
     with pytest.raises(ImportFailed, match="解压后超过"):
         extract_text(buffer.getvalue(), "炸弹.docx")
     with pytest.raises(ImportFailed, match="坏.docx"):
@@ -568,7 +568,7 @@ def test_unknown_type_and_size_limit(monkeypatch, tmp_path, library_path):
         extract_text(b"\xd0\xcf\x11\xe0", "旧.doc")
     with pytest.raises(ImportFailed, match="表格.xlsx.*只支持"):
         extract_text(b"PK", "表格.xlsx")
-    monkeypatch.setattr(importer, "MAX_INPUT_BYTES", 100)
+    monkeypatch.setattr(importer.extract, "MAX_INPUT_BYTES", 100)
     big = tmp_path / "大文件.txt"
     big.write_text("同志们：" * 100, encoding="utf-8")
     with pytest.raises(ImportFailed, match="大文件.txt.*太大"):
@@ -658,7 +658,7 @@ def _cells(cell_range):
 
 def test_workbook_is_unchanged_outside_the_appended_rows(full_library_path):
     book = load_workbook(full_library_path)
-    first_new = importer._last_filled_row(book["段落"]) + 1
+    first_new = importer.rows._last_filled_row(book["段落"]) + 1
     # An editor's own touches that must survive: a merged note cell, a custom width, a fill.
     from openpyxl.styles import PatternFill
     book["说明"].merge_cells("A5:A6")
@@ -691,7 +691,7 @@ def test_dropdowns_limited_to_the_filled_rows_grow_with_the_new_rows(full_librar
 
     book = load_workbook(full_library_path)
     sheet = book["段落"]
-    last = importer._last_filled_row(sheet)
+    last = importer.rows._last_filled_row(sheet)
     for dv in sheet.data_validations.dataValidation:
         letter = str(dv.sqref).split(":")[0].rstrip("0123456789")
         dv.sqref = MultiCellRange(f"{letter}2:{letter}{last}")
@@ -788,14 +788,14 @@ def test_failed_replace_leaves_original_intact(full_library_path, monkeypatch):
 
 
 def test_library_changed_during_import_is_not_overwritten(full_library_path, monkeypatch):
-    real_plan = importer.plan_import
+    real_plan = importer.rows.plan_import
 
     def plan_and_meddle(*args, **kwargs):
         result = real_plan(*args, **kwargs)
         full_library_path.write_bytes(full_library_path.read_bytes() + b"")  # same bytes: still fine
         return result
 
-    monkeypatch.setattr(importer, "plan_import", plan_and_meddle)
+    monkeypatch.setattr(importer.rows, "plan_import", plan_and_meddle)
     import_files([own_file("revisit_utf8_bom.txt")], full_library_path)
 
     def plan_and_edit(*args, **kwargs):
@@ -803,7 +803,7 @@ def test_library_changed_during_import_is_not_overwritten(full_library_path, mon
         make_workbook(full_library_path)  # an editor saved another version meanwhile
         return result
 
-    monkeypatch.setattr(importer, "plan_import", plan_and_edit)
+    monkeypatch.setattr(importer.rows, "plan_import", plan_and_edit)
     with pytest.raises(ImportFailed, match="被修改"):
         import_files([own_file("feedback_gb18030.txt")], full_library_path)
 
