@@ -207,7 +207,7 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
     modes = read_modes(sheets["巡察方式"], problems)
     meetings = _meetings(sheets["会议类型"], modes, problems)
     variables = _variables(sheets["变量"], meetings, unit_types, modes, problems)
-    rules = _rules(sheets["提法"], problems)
+    rules = read_rules(sheets["提法"], problems)
     roles = variables[SPEAKER_ROLE].choices if SPEAKER_ROLE in variables else ()
     sections = _sections(sheets["段落"], meetings, unit_types, roles, modes, problems)
     check_templates(meetings, modes, sections, variables, problems)
@@ -331,7 +331,8 @@ def _variables(sheet: SheetRows, meetings, unit_types, modes, problems) -> dict[
     return result
 
 
-def _rules(sheet: SheetRows, problems: list[Problem]) -> list[PhraseRule]:
+def read_rules(sheet: SheetRows, problems: list[Problem]) -> list[PhraseRule]:
+    """The 提法 sheet's rules; a row it cannot take is a located problem (and no rule)."""
     rules = []
     for row in data_rows(sheet, problems):
         row.require(REQUIRED_SHEETS["提法"], OPTIONAL_COLUMNS["提法"])

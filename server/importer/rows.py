@@ -3,7 +3,6 @@ the workbook's facts, rows appended (filled for review) and written through work
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import re
@@ -13,7 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from ..library import read_rules
 from ..sheet_rows import MAX_CELL_CHARS
+from ..workbook import SheetRows, UnreadableWorkbook, read_sheets
 from ..slots import CLOSING, OPENING, SALUTATION, SLOT_CHOICES, is_point
 from ..workbook_write import WorkbookWriteError, replace_workbook
 from ..limits import MAX_INPUT_BYTES
@@ -281,13 +282,14 @@ class LibraryFacts:
     phrase_rules: tuple = ()  # the 提法 sheet as lint.PhraseRule
 
 
-def _sheet_records(sheet) -> tuple[dict[str, int], list[tuple[int, dict[str, object]]]]:
-    headers = {str(c.value).strip(): c.column for c in sheet[1] if c.value is not None and str(c.value).strip()}
+def _sheet_records(sheet: SheetRows) -> tuple[dict[str, int], list[tuple[int, dict[str, object]]]]:
+    """A sheet as the library's reader gives it: header -> column index, and the non-empty rows."""
+    headers = {h: i for i, h in enumerate(sheet.headers) if h}
     records = []
-    for row in sheet.iter_rows(min_row=2):
-        values = {h: row[col - 1].value if col - 1 < len(row) else None for h, col in headers.items()}
+    for number, cells in sheet.rows:
+        values = {h: cells[i] if i < len(cells) else None for h, i in headers.items()}
         if any(v not in (None, "") for v in values.values()):
-            records.append((row[0].row, values))
+            records.append((number, values))
     return headers, records
 
 
@@ -295,10 +297,16 @@ def _split(value: object) -> list[str]:
     return [v.strip() for v in re.split(r"[、,，;；\n]+", str(value or "")) if v.strip()]
 
 
-def read_facts(book, name: str) -> LibraryFacts:
-    if SHEET not in book.sheetnames:
+def read_facts(data: bytes, name: str) -> LibraryFacts:
+    """What the importer needs from the workbook, read by the library's own reader (workbook.py) and
+    tolerant of editor mistakes: a workbook `biaotai check` rejects can still take new rows."""
+    try:
+        sheets = read_sheets(data)
+    except UnreadableWorkbook as exc:
+        raise ImportFailed(f"段落库「{name}」无法打开：{exc}", name) from None
+    if SHEET not in sheets:
         raise ImportFailed(f"段落库「{name}」中没有「{SHEET}」工作表，无法导入", name)
-    headers, records = _sheet_records(book[SHEET])
+    headers, records = _sheet_records(sheets[SHEET])
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if missing:
         raise ImportFailed(f"段落库「{name}」的「{SHEET}」工作表缺少列：{'、'.join(missing)}，请先在第 1 行补上", name)
@@ -306,61 +314,25 @@ def read_facts(book, name: str) -> LibraryFacts:
     bodies = {normalize_for_compare(str(v["正文"])): str(v.get("编号") or f"第{n}行")
               for n, v in records if v.get("正文")}
     meetings: dict[str, list[str]] = {}
-    if "会议类型" in book.sheetnames:
-        for _, v in _sheet_records(book["会议类型"])[1]:
+    if "会议类型" in sheets:
+        for _, v in _sheet_records(sheets["会议类型"])[1]:
             if v.get("编号"):
                 meetings[str(v["编号"]).strip()] = [s for s in _split(v.get("部分")) if s.startswith("要点")]
     variables: dict[str, frozenset[str]] | None = None
     examples: dict[str, str] = {}
-    if "变量" in book.sheetnames:
+    if "变量" in sheets:
         variables = {}
-        for _, v in _sheet_records(book["变量"])[1]:
+        for _, v in _sheet_records(sheets["变量"])[1]:
             if v.get("键"):
                 key = str(v["键"]).strip()
                 variables[key] = frozenset(m for m in _split(v.get("适用会议类型")) if m != "通用")
                 examples[key] = str(v.get("示例") or "").strip()
-        if "单位类型" in book.sheetnames:
-            for header in _sheet_records(book["单位类型"])[0]:
+        if "单位类型" in sheets:
+            for header in _sheet_records(sheets["单位类型"])[0]:
                 variables.setdefault(header, frozenset())
-    return LibraryFacts(meetings or {}, MapContext(variables, examples), ids, bodies, _phrase_rules(book))
-
-
-def _phrase_rules(book) -> tuple:
-    """The 提法 sheet's rules (rows the library would reject are skipped: `biaotai check` reports them)."""
-    from ..lint import PhraseRule
-
-    if "提法" not in book.sheetnames:
-        return ()
-    rules = []
-    for number, v in _sheet_records(book["提法"])[1]:
-        pattern = str(v.get("过时提法") or "").strip()
-        regex = str(v.get("匹配方式") or "").strip() == "正则"
-        if not pattern or (regex and not _compiles(pattern)):
-            continue
-        until = v.get("有效期至")
-        if isinstance(until, dt.datetime):
-            until = until.date()
-        elif not isinstance(until, dt.date):
-            match = re.match(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", str(until or ""))
-            until = dt.date(*map(int, match.groups())) if match and _valid_date(*match.groups()) else None
-        rules.append(PhraseRule(pattern, str(v.get("原因") or ""), str(v.get("建议改为") or ""), until, regex, number))
-    return tuple(rules)
-
-
-def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-        return True
-    except re.error:
-        return False
-
-
-def _valid_date(year: str, month: str, day: str) -> bool:
-    try:
-        dt.date(int(year), int(month), int(day))
-        return True
-    except ValueError:
-        return False
+    # The 提法 sheet through the library's own rule reader (rows it rejects are skipped: check reports them).
+    rules = tuple(read_rules(sheets["提法"], [])) if "提法" in sheets else ()
+    return LibraryFacts(meetings or {}, MapContext(variables, examples), ids, bodies, rules)
 
 
 def flag_outdated(speeches: Iterable[ImportedSpeech], rules: Sequence) -> None:
@@ -401,16 +373,9 @@ def import_documents(documents: Sequence[tuple[str, bytes]], library_path: str |
                      out_path: str | Path | None = None, dry_run: bool = False) -> ImportSummary:
     """The same from (file name, bytes) pairs, e.g. uploads. No lock is held while reading and
     planning; the write compares the workbook with what was read right before replacing it."""
-    from openpyxl import load_workbook
-
     library_path = Path(library_path)
     data = _read_library(library_path)
-    try:
-        book = load_workbook(io.BytesIO(data))
-    except Exception as exc:
-        raise ImportFailed(f"段落库「{library_path.name}」无法打开（{type(exc).__name__}），请确认是 .xlsx 文件且未损坏",
-                           library_path.name) from exc
-    summary = plan_import(documents, book, library_path.name)
+    summary = plan_import(documents, data, library_path.name)
     summary.dry_run = dry_run
     summary.library = str(library_path)
     if dry_run or not summary.rows:
@@ -418,9 +383,18 @@ def import_documents(documents: Sequence[tuple[str, bytes]], library_path: str |
             summary.notes.append("没有新段落，段落库未改动。")
         return summary
     target = Path(out_path) if out_path else library_path
-    summary.backup = str(write_rows(book, data, summary.rows, library_path, target) or "")
+    summary.backup = str(write_rows(_editable(data, library_path.name), data, summary.rows, library_path, target) or "")
     summary.written_to = str(target)
     return summary
+
+
+def _editable(data: bytes, name: str):
+    """The workbook as openpyxl holds it for writing (styles, dropdowns kept); read only to write."""
+    from openpyxl import load_workbook
+    try:
+        return load_workbook(io.BytesIO(data))
+    except Exception as exc:
+        raise ImportFailed(f"段落库「{name}」无法打开（{type(exc).__name__}），请确认是 .xlsx 文件且未损坏", name) from exc
 
 
 def write_rows(book, read: bytes, rows: Sequence[DraftRow], library_path: Path, target: Path) -> Path | None:
@@ -437,12 +411,9 @@ def write_rows(book, read: bytes, rows: Sequence[DraftRow], library_path: Path, 
 def commit_rows(reviewed: Sequence[Mapping[str, str]], library_path: str | Path) -> ImportSummary:
     """The rows an editor ticked in the import review (meeting, slot, heading, body, source, note,
     as the preview gave them and the editor changed them), appended as draft rows (启用=否)."""
-    from openpyxl import load_workbook
-
     library_path = Path(library_path)
     data = _read_library(library_path)
-    book = load_workbook(io.BytesIO(data))
-    facts = read_facts(book, library_path.name)
+    facts = read_facts(data, library_path.name)
     taken = set(facts.ids)
     seen = dict(facts.bodies)
     summary = ImportSummary([], [], [])
@@ -470,7 +441,8 @@ def commit_rows(reviewed: Sequence[Mapping[str, str]], library_path: str | Path)
         seen[key] = row.id
         summary.rows.append(row)
     if summary.rows:
-        summary.backup = str(write_rows(book, data, summary.rows, library_path, library_path) or "")
+        summary.backup = str(write_rows(_editable(data, library_path.name), data, summary.rows, library_path,
+                                        library_path) or "")
         summary.written_to = str(library_path)
     else:
         summary.notes.append("没有新段落，段落库未改动。")
@@ -486,9 +458,9 @@ def _read_library(path: Path) -> bytes:
         raise ImportFailed(f"无法读取段落库「{path}」（{exc.strerror or exc}），文件可能正被其他程序占用", path.name) from None
 
 
-def plan_import(documents: Sequence[tuple[str, bytes]], book, library_name: str = "段落库") -> ImportSummary:
+def plan_import(documents: Sequence[tuple[str, bytes]], data: bytes, library_name: str = "段落库") -> ImportSummary:
     """Parse every document against the workbook's facts; nothing is written."""
-    facts = read_facts(book, library_name)
+    facts = read_facts(data, library_name)
     reports, all_speeches = [], []
     budget = Budget()
     for filename, data in documents:
