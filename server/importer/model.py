@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..library import REQUIRED_SHEETS
+
 
 SHEET = "段落"
 
 
-REQUIRED_COLUMNS = ("编号", "会议类型", "部分", "小标题", "正文", "启用", "来源", "备注")
+# The columns the library requires of the 段落 sheet, and the two the importer writes its notes into.
+REQUIRED_COLUMNS = REQUIRED_SHEETS[SHEET] + ("来源", "备注")
 
 
 MOBILISATION, REVISIT, FEEDBACK = "动员会", "回头看动员会", "反馈会"
