@@ -21,7 +21,7 @@ PAIRS = 200
 GOAL = 0.90
 # Meeting types whose library does not reach the goal yet: measured, and a strict xfail so that the
 # day the library reaches it the marker must go (see the report of issue 14).
-NOT_YET: dict[str, float] = {"动员会": 0.29, "回头看动员会": 0.14, "反馈会": 0.37, "回头看反馈会": 0.25,
+NOT_YET: dict[str, float] = {"动员会": 0.30, "回头看动员会": 0.14, "反馈会": 0.37, "回头看反馈会": 0.25,
                              "整改推进会": 0.25}
 # 3000 (详细) is an xfail below: the longest speech the shipped library can make is still under
 # 3,000 - 15 % (about 2,470 / 2,360 / 2,220 characters).
