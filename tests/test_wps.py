@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from test_taskpane import (MEETING, OUTDATED, VALUES, fill_values, first_variants_seed, idle, live_server,
-                           pin_first_variants,  # noqa: F401 (live_server: a fixture)
+                           pin_first_variants, context,  # noqa: F401 (live_server, context: fixtures)
                            screenshot)
 
 DOUBLE = Path(__file__).resolve().parent / "wps_double.js"
@@ -301,3 +301,52 @@ def test_dialog_when_wps_cannot_make_the_task_pane(wps):
     expect(pane.locator("#tab-parts")).to_have_attribute("aria-selected", "true")
     expect(pane.locator("#banner")).to_contain_text("点它的「插入段落」")
     assert pane.errors == [] and addin.errors == []
+
+
+@pytest.mark.slow
+def test_every_way_in_numbers_a_point_alike(wps, live_server, context):
+    """要点1 left out and 要点2 put first: /api/speech, the JSON render, the VBA bridge, the Word pane
+    and the WPS pane all give 要点2 as the first point (一是), because every one of them asks the
+    service with the same omit/order (issue 12)."""
+    from playwright.sync_api import expect
+    from support.docx_readers import paragraph_text
+    from test_taskpane import Document, card, inserted, open_pane
+
+    omit, order = ["要点1"], ["要点2", "要点1"]
+    speech = live_server.post("/api/speech", {"meeting": MEETING, "variables": VALUES, "omit": omit, "order": order,
+                                              "seed": first_variants_seed(live_server)})
+    part = next(p for p in speech["parts"] if p["slot"] == "要点2")
+    assert part["number"] == 1 and part["paragraphs"][0].startswith("一是")
+    rendered = live_server.post("/api/sections/" + urllib.parse.quote(part["section_id"]) + "/render",
+                                {"meeting": MEETING, "variables": VALUES, "omit": omit, "order": order})
+    assert rendered["number"] == 1
+    form = urllib.parse.urlencode({"id": part["section_id"], "meeting": MEETING, "omit": "要点1",
+                                   "order": "要点2,要点1", **{f"v.{k}": v for k, v in VALUES.items()}}).encode()
+    request = urllib.request.Request(live_server.url + "/api/bridge/section.docx", data=form,
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    bridge = urllib.request.urlopen(request, context=_tls(live_server), timeout=30).read()
+    assert paragraph_text(bridge).lstrip().startswith("一是")
+
+    # The Word pane: the document keeps what the writer chose (要点1 left out, 要点2 first).
+    saved = {"biaotai": {"v": 1, "meeting": MEETING, "values": VALUES, "order": order, "omit": omit}}
+    word = open_pane(context, live_server, Document(saved))
+    word.click("#tab-parts")
+    expect(card(word, "要点2").locator(".card-title")).to_have_text("第 1 点")
+    idle(word)
+    card(word, "要点2").get_by_role("button", name="插入段落").click()
+    expect(word.locator("#banner")).to_contain_text("已在光标处插入第 1 点")
+    assert paragraph_text(base64.b64decode(inserted(word)[-1]["base64"])).lstrip().startswith("一是")
+
+    # The WPS pane, the same choices made in its form.
+    addin = wps()
+    pane = click_ribbon(addin, "btnOpen")
+    fill_values(pane, VALUES)
+    pane.click("#tab-parts")
+    card(pane, "要点1").get_by_role("button", name="不用").click()
+    card(pane, "要点2").get_by_role("button", name="上移").click()
+    expect(card(pane, "要点2").locator(".card-title")).to_have_text("第 1 点")
+    idle(pane)
+    card(pane, "要点2").get_by_role("button", name="插入段落").click()
+    expect(pane.locator("#banner")).to_contain_text("已在光标处插入第 1 点")
+    url = wps_state(addin)["inserted"][-1]["url"]
+    assert paragraph_text(fetch(live_server, url)).lstrip().startswith("一是")
