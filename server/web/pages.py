@@ -37,17 +37,24 @@ def _version(path: Path, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
-_INCLUDE = re.compile(r"[ ]*<!--#include ([a-z-]+\.html)-->")
+_INCLUDE = re.compile(r"[ ]*<!--#include ([a-z-]+\.html)((?: [a-z]+=\"[^\"]*\")*)-->")
+_PARAMETER = re.compile(r'([a-z]+)="([^"]*)"')
 
 
 def page_html(path: Path, folder: Path, adapt: Callable[[str], str] | None = None) -> str:
     """A page as served: its `<!--#include name.html-->` lines replaced by the shared fragments in
     static/pane/ (the banner and busy bar messages.js fills, the settings, the module list and its
-    order each live in one file; `{pane}` in a fragment becomes the path from `folder` to
-    static/pane), then `adapt` (a host's own changes), then asset links versioned."""
+    order, a page's header each live in one file; `{pane}` in a fragment becomes the path from
+    `folder` to static/pane, `{name}` the include line's name="…"), then `adapt` (a host's own
+    changes), then asset links versioned."""
     pane = os.path.relpath(PANE_DIR, folder).replace(os.sep, "/")  # how links from `folder` reach static/pane
-    html = _INCLUDE.sub(lambda m: (PANE_DIR / m.group(1)).read_text(encoding="utf-8").rstrip("\n").replace("{pane}", pane),
-                        path.read_text(encoding="utf-8"))
+
+    def include(match: re.Match) -> str:
+        text = (PANE_DIR / match.group(1)).read_text(encoding="utf-8").rstrip("\n")
+        for key, value in [("pane", pane), *_PARAMETER.findall(match.group(2))]:  # page-given text, as written
+            text = text.replace("{" + key + "}", value)
+        return text
+    html = _INCLUDE.sub(include, path.read_text(encoding="utf-8"))
     return versioned_assets(adapt(html) if adapt else html, folder)
 
 
