@@ -230,6 +230,9 @@ class History:
             "WHERE v.id = ?", (version_id,)).fetchone()
         return Version(*row[:9], bool(row[9])) if row else None
 
+    def version(self, version_id: int) -> Version | None:
+        return self._guard("读取", None, lambda db: self._version(db, version_id))
+
     def versions(self, limit: int = 200) -> list[Version]:
         """Newest first."""
         def work(db):

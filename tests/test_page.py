@@ -11,7 +11,7 @@ import re
 import pytest
 
 from support.docx_readers import run_text
-from test_taskpane import (MEETING, OUTDATED, VALUES, first_variants_seed, idle, live_server,  # noqa: F401
+from test_taskpane import (MEETING, OUTDATED, VALUES, fill_values, first_variants_seed, idle, live_server,  # noqa: F401
                            pin_first_variants, screenshot)
 
 
@@ -46,16 +46,6 @@ def open_page(browser, server, width: int):
     return page
 
 
-def fill(page, values: dict[str, str]) -> None:
-    for key, value in values.items():
-        field = page.locator(f'[data-key="{key}"]')
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
-    idle(page)
-
-
 def no_horizontal_overflow(page, width: int) -> None:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"页面在 {width} px 宽时出现横向滚动（内容宽 {scroll} px）"
@@ -76,7 +66,7 @@ def test_first_visit_compose_read_edit_copy_download_print(browser, live_server,
         expect(page.locator('#plan [data-action="insert"]').first).to_be_hidden()
         screenshot(page, "page-1280-first-visit.png")
 
-        fill(page, VALUES)
+        fill_values(page, VALUES)
         speech = live_server.post("/api/speech", {"meeting": MEETING, "variables": VALUES, "style": "一是",
                                                   "order": ["要点1", "要点2"], "seed": first_variants_seed(live_server)})
         text = page.locator("#speech-text")
@@ -103,7 +93,7 @@ def test_first_visit_compose_read_edit_copy_download_print(browser, live_server,
         assert "二是坚持立行立改，推动整改落实。" in copied
 
         # a change of values no longer overwrites the edit; the page offers to replace it
-        fill(page, {"巡察时长": "三个月"})
+        fill_values(page, {"巡察时长": "三个月"})
         expect(page.locator("#speech-stale")).to_be_visible()
         expect(text).to_contain_text("（此句为手工补充）")
 
@@ -163,7 +153,7 @@ def test_narrow_window_at_360_px(browser, live_server):
     from playwright.sync_api import expect
     page = open_page(browser, live_server, 360)
     try:
-        fill(page, VALUES)
+        fill_values(page, VALUES)
         expect(page.locator("#speech-text .speech-title")).to_be_visible()
         no_horizontal_overflow(page, 360)
         screenshot(page, "page-360.png")

@@ -319,7 +319,9 @@ def idle(page) -> None:
 
 
 def fill_values(page, values: dict[str, str]) -> None:
-    page.click("#tab-info")
+    """Type values into the form as a writer would (the narrow panes first open their 单位信息 tab)."""
+    if page.locator("#tab-info").count():
+        page.click("#tab-info")
     for key, value in values.items():
         field = page.locator(f'[data-key="{key}"]')
         if field.evaluate("e => e.tagName") == "SELECT":

@@ -58,7 +58,7 @@ def versions():
 @editor_only
 def version(version_id: int):
     history = _history()
-    found = next((v for v in history.versions(limit=10**6) if v.id == version_id), None)
+    found = history.version(version_id)
     if found is None:
         raise ApiError(404, "not_found", f"没有第 {version_id} 版", "version")
     return jsonify({"version": found.to_json(), "changes": [c.to_json() for c in history.changes(version_id)],
