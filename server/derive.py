@@ -54,6 +54,15 @@ def resolve_unit_type(library: Library, typed: str, problems: list[Problem]) -> 
     return found
 
 
+def unit_holds_meeting(library: Library, meeting: Meeting, values: Mapping[str, str], problems: list[Problem]) -> None:
+    """A meeting type only some kinds of unit hold (巡村动员会: 村（社区）、社区) refuses the others, naming them."""
+    unit = values.get(UNIT_TYPE, "")
+    if unit and not meeting.held_by(unit):
+        problems.append(Problem(
+            f"会议类型「{meeting.id}」只适用于 {'、'.join(meeting.unit_types)}，不适用于「{unit}」；"
+            f"请改选单位类型，或选择其他会议类型", field=UNIT_TYPE))
+
+
 def inspection_kind(library: Library, values: dict[str, str], typed: set[str], problems: list[Problem]) -> None:
     """巡察类型 follows from the 巡察组 name when the name says it; a contradiction names both fields."""
     spec = library.variables.get(INSPECTION_KIND)

@@ -19,30 +19,18 @@ from .keys import COMPUTED, CORE_VARIABLES, INSPECTION_KIND, INSPECTION_MODE, SP
 from .lint import PhraseRule, RuleMatcher, compile_rules
 from .numbering import STYLES, strip_ordinal
 from .problems import ERROR, WARNING, LibraryError, Problem, has_errors
-from .profiles import OPTIONAL_PROFILE_COLUMNS, InspectionMode, read_modes, read_unit_profiles
+from .profiles import InspectionMode, read_modes, read_unit_profiles
 from .sheet_rows import MAX_CELL_CHARS, Row, closed_list, data_rows, split_list, unique_id, yes_no
 from .library_checks import check_coverage, check_section_words, check_templates
 from .templating import suggest
 from .slots import SLOT_CHOICES, is_point
-from .workbook import SheetRows, UnreadableWorkbook, read_sheets
+from .workbook import SHEET_LAYOUT, SheetRows, UnreadableWorkbook, cells_that_may_stay_empty, read_sheets, required_headers
 
 ALL_MEETINGS = "通用"
-REQUIRED_SHEETS = {
-    "会议类型": ("编号", "名称", "部分", "默认编号样式", "标题"),
-    "段落": ("编号", "会议类型", "部分", "小标题", "正文", "启用"),
-    "变量": ("键", "名称", "说明", "示例", "必填"),
-    "单位类型": ("单位类型", "自称", "全体", "单位简称", "党组织"),
-    "巡察方式": ("巡察方式", "称谓"),
-    "提法": ("过时提法", "原因", "建议改为"),
-}
-# Columns that may stay empty in an otherwise filled row.
-OPTIONAL_COLUMNS = {
-    "会议类型": {"说明", "巡察方式"},
-    "段落": {"小标题", "适用单位类型", "标签", "来源", "备注", "适用发言人身份", "适用巡察方式"},
-    "变量": {"说明", "示例", "适用会议类型", "可选值", "来源", "文中后缀"},
-    "单位类型": OPTIONAL_PROFILE_COLUMNS,
-    "提法": {"有效期至", "匹配方式", "建议改为"},
-}
+# The sheets the library cannot load without, with the headers each needs and the cells a filled row
+# may leave empty: all derived from the one list of columns, workbook.SHEET_LAYOUT.
+REQUIRED_SHEETS = {sheet: required_headers(sheet) for sheet in SHEET_LAYOUT if required_headers(sheet)}
+OPTIONAL_COLUMNS = {sheet: cells_that_may_stay_empty(sheet) for sheet in REQUIRED_SHEETS}
 _IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
 ORIGINS = ("填写", "单位类型", "推导")  # 变量「来源」: typed, from the unit profile, computed by server/derive.py
 
@@ -57,9 +45,13 @@ class Meeting:
     note: str = ""
     row: int = 0
     modes: tuple[str, ...] = ()  # the inspection modes this meeting serves; empty: every mode
+    unit_types: tuple[str, ...] = ()  # the kinds of unit that hold it (巡村: 村（社区）、社区); empty: every kind
 
     def allows(self, mode: str) -> bool:
         return not self.modes or mode in self.modes
+
+    def held_by(self, unit_type: str) -> bool:
+        return not self.unit_types or unit_type in self.unit_types
 
     @property
     def points(self) -> tuple[str, ...]:
@@ -120,6 +112,7 @@ class Library:
     unit_types: Mapping[str, Mapping[str, str]]
     rules: tuple[PhraseRule, ...]
     unit_aliases: Mapping[str, str] = field(default_factory=dict)  # 别名 -> 单位类型
+    unit_examples: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # 单位类型 -> {变量: 示例} (示例X columns)
     modes: Mapping[str, InspectionMode] = field(default_factory=dict)  # 巡察方式, in workbook order
     instructions: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()  # warnings only
@@ -203,9 +196,9 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
     if has_errors(problems):
         return None, problems
 
-    unit_types, aliases = read_unit_profiles(sheets["单位类型"], problems)
+    unit_types, aliases, unit_examples = read_unit_profiles(sheets["单位类型"], problems)
     modes = read_modes(sheets["巡察方式"], problems)
-    meetings = _meetings(sheets["会议类型"], modes, problems)
+    meetings = _meetings(sheets["会议类型"], modes, unit_types, problems)
     variables = _variables(sheets["变量"], meetings, unit_types, modes, problems)
     rules = read_rules(sheets["提法"], problems)
     roles = variables[SPEAKER_ROLE].choices if SPEAKER_ROLE in variables else ()
@@ -231,6 +224,7 @@ def _build(data: bytes, source: str, today: dt.date | None) -> tuple[Library | N
         unit_types=MappingProxyType({k: MappingProxyType(v) for k, v in unit_types.items()}),
         rules=tuple(rules),
         unit_aliases=MappingProxyType(aliases),
+        unit_examples=MappingProxyType({k: MappingProxyType(v) for k, v in unit_examples.items()}),
         modes=MappingProxyType(modes),
         instructions=instructions,
         problems=tuple(problems),
@@ -248,7 +242,8 @@ def unknown_slot_message(slot: str) -> str:
     return f"不认识的部分「{slot}」，请从下拉列表中选择：{'、'.join(SLOT_CHOICES)}"
 
 
-def _meetings(sheet: SheetRows, modes: Mapping[str, InspectionMode], problems: list[Problem]) -> dict[str, Meeting]:
+def _meetings(sheet: SheetRows, modes: Mapping[str, InspectionMode], unit_types: Mapping[str, object],
+              problems: list[Problem]) -> dict[str, Meeting]:
     result: dict[str, Meeting] = {}
     seen: dict[str, int] = {}
     for row in data_rows(sheet, problems):
@@ -267,8 +262,10 @@ def _meetings(sheet: SheetRows, modes: Mapping[str, InspectionMode], problems: l
             row.problem("默认编号样式", f"编号样式只能是 {'、'.join(STYLES)} 之一，现在是「{style}」")
         if meeting_id:
             allowed = closed_list(row, "巡察方式", modes, "巡察方式", "请从「巡察方式」工作表中选择，留空表示都适用")
+            held_by = closed_list(row, "适用单位类型", unit_types, "单位类型",
+                                  "请从「单位类型」工作表中选择，留空表示各类单位都适用")
             result[meeting_id] = Meeting(meeting_id, row.text("名称"), slots, style if style in STYLES else STYLES[0],
-                                         row.text("标题"), row.text("说明"), row.number, allowed)
+                                         row.text("标题"), row.text("说明"), row.number, allowed, held_by)
     if not result:
         problems.append(Problem("没有任何会议类型，请至少填写一行", sheet="会议类型", row=2))
     return result

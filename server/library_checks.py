@@ -83,7 +83,8 @@ def check_coverage(meetings, sections, unit_types, roles, modes, problems: list[
             if slot in OPTIONAL_SLOTS or any(not (s.unit_types or s.roles or s.modes) for s in variants):
                 continue
             lacking = []
-            for unit, role, mode in itertools.product(unit_types, roles or (None,), meeting.modes or tuple(modes) or (None,)):
+            held_by = [u for u in unit_types if meeting.held_by(u)]
+            for unit, role, mode in itertools.product(held_by, roles or (None,), meeting.modes or tuple(modes) or (None,)):
                 if not any(s.fits(unit, role, mode) for s in variants):
                     lacking.append("、".join(x for x in (unit, role, mode) if x))
             if lacking:

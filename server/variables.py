@@ -54,6 +54,8 @@ def variable_schema(library: Library, meeting_id: str | None = None) -> list[dic
         choices = list(spec.choices)
         if meeting_id and spec.key == INSPECTION_MODE:
             choices = [m for m in choices if library.meetings[meeting_id].allows(m)]
+        if meeting_id and spec.key == UNIT_TYPE:
+            choices = [u for u in choices if library.meetings[meeting_id].held_by(u)]
         result.append({
             "key": spec.key, "label": spec.label, "help": spec.help, "example": spec.example,
             "required": spec.required and not spec.derived, "choices": choices,
@@ -67,11 +69,22 @@ def derived_values(library: Library, unit_type: str) -> dict[str, str]:
     return dict(library.unit_types.get(library.unit_type_of(unit_type) or "", {}))
 
 
-def example_values(library: Library, meeting_id: str | None = None) -> dict[str, str]:
-    """The 变量 sheet's examples: what `biaotai generate` uses when no values are given."""
-    return {spec.key: spec.example for spec in library.variables.values()
-            if spec.example and not spec.derived and not spec.computed
-            and (meeting_id is None or spec.applies_to(meeting_id))}
+def example_values(library: Library, meeting_id: str | None = None, unit_type: str | None = None) -> dict[str, str]:
+    """The 变量 sheet's examples: what `biaotai generate` uses when no values are given.
+
+    For another kind of unit (asked for, or because the meeting type is held only by some kinds, as
+    巡村动员会), the 单位类型 sheet's 示例X columns replace the examples of X (单位名称, 发言人…)."""
+    values = {spec.key: spec.example for spec in library.variables.values()
+              if spec.example and not spec.derived and not spec.computed
+              and (meeting_id is None or spec.applies_to(meeting_id))}
+    meeting = library.meetings.get(meeting_id or "")
+    usual = library.unit_type_of(values.get(UNIT_TYPE, "")) or ""
+    if unit_type is None and meeting is not None and not meeting.held_by(usual):
+        unit_type = meeting.unit_types[0]
+    if unit_type and unit_type != usual:
+        values[UNIT_TYPE] = unit_type
+        values.update(library.unit_examples.get(library.unit_type_of(unit_type) or "", {}))
+    return values
 
 
 def clean_value(value: Any) -> str:
@@ -117,6 +130,7 @@ def resolve_variables(library: Library, meeting_id: str, given: Mapping[str, Any
     if unit_type:
         values[UNIT_TYPE] = unit_type
     meeting = _meeting_of(library, meeting_id)
+    derive.unit_holds_meeting(library, meeting, values, problems)
     derive.inspection_kind(library, values, typed, problems)
     derive.speaker_role(library, values)
     derive.party_body(library, values, typed, blank, problems)

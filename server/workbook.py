@@ -12,7 +12,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from python_calamine import CalamineWorkbook
 
@@ -21,70 +21,100 @@ from .slots import SLOT_CHOICES
 
 YES, NO = "是", "否"
 
-# sheet -> [(header, width, wrap, dropdown)]; dropdown is a list of values or a formula.
-SHEET_LAYOUT: dict[str, list[tuple[str, int, bool, Any]]] = {
-    "说明": [("说明", 110, True, None)],
+
+class Column(NamedTuple):
+    """One column of the editors' layout: the only place a sheet's columns are listed.
+
+    `required`: the header must be there (the library does not load without it); `filled`: a row that
+    is filled at all must fill this cell. The loader derives both lists from here."""
+
+    name: str
+    width: int
+    wrap: bool = False
+    dropdown: Any = None  # a list of values or a formula
+    required: bool = False
+    filled: bool = False
+
+
+SHEET_LAYOUT: dict[str, list[Column]] = {
+    "说明": [
+        Column("说明", 110, True, None),
+    ],
     "会议类型": [
-        ("编号", 16, False, None),
-        ("名称", 24, False, None),
-        ("部分", 44, True, None),
-        ("默认编号样式", 14, False, list(STYLES)),
-        ("标题", 60, True, None),
-        ("说明", 40, True, None),
-        ("巡察方式", 22, True, None),
+        Column("编号", 16, False, None, required=True, filled=True),
+        Column("名称", 24, False, None, required=True, filled=True),
+        Column("部分", 44, True, None, required=True, filled=True),
+        Column("默认编号样式", 14, False, list(STYLES), required=True, filled=True),
+        Column("标题", 60, True, None, required=True, filled=True),
+        Column("说明", 40, True, None),
+        Column("巡察方式", 22, True, None),
+        Column("适用单位类型", 22, True, "='单位类型'!$A$2:$A$200"),
     ],
     "段落": [
-        ("编号", 20, False, None),
-        ("会议类型", 20, True, "='会议类型'!$A$2:$A$200"),
-        ("部分", 10, False, SLOT_CHOICES),
-        ("小标题", 36, True, None),
-        ("正文", 90, True, None),
-        ("适用单位类型", 14, True, "='单位类型'!$A$2:$A$200"),
-        ("标签", 16, True, None),
-        ("启用", 8, False, [YES, NO]),
-        ("来源", 24, True, None),
-        ("备注", 30, True, None),
-        ("适用发言人身份", 16, True, None),
-        ("适用巡察方式", 16, True, "='巡察方式'!$A$2:$A$200"),
+        Column("编号", 20, False, None, required=True, filled=True),
+        Column("会议类型", 20, True, "='会议类型'!$A$2:$A$200", required=True, filled=True),
+        Column("部分", 10, False, SLOT_CHOICES, required=True, filled=True),
+        Column("小标题", 36, True, None, required=True),
+        Column("正文", 90, True, None, required=True, filled=True),
+        Column("适用单位类型", 14, True, "='单位类型'!$A$2:$A$200"),
+        Column("标签", 16, True, None),
+        Column("启用", 8, False, [YES, NO], required=True, filled=True),
+        Column("来源", 24, True, None),
+        Column("备注", 30, True, None),
+        Column("适用发言人身份", 16, True, None),
+        Column("适用巡察方式", 16, True, "='巡察方式'!$A$2:$A$200"),
     ],
     "变量": [
-        ("键", 14, False, None),
-        ("名称", 18, False, None),
-        ("说明", 44, True, None),
-        ("示例", 30, True, None),
-        ("必填", 8, False, [YES, NO]),
-        ("适用会议类型", 22, True, "='会议类型'!$A$2:$A$200"),
-        ("可选值", 22, True, None),
-        ("来源", 10, False, ["填写", "单位类型", "推导"]),
-        ("文中后缀", 14, False, None),
+        Column("键", 14, False, None, required=True, filled=True),
+        Column("名称", 18, False, None, required=True, filled=True),
+        Column("说明", 44, True, None, required=True),
+        Column("示例", 30, True, None, required=True),
+        Column("必填", 8, False, [YES, NO], required=True, filled=True),
+        Column("适用会议类型", 22, True, "='会议类型'!$A$2:$A$200"),
+        Column("可选值", 22, True, None),
+        Column("来源", 10, False, ["填写", "单位类型", "推导"]),
+        Column("文中后缀", 14, False, None),
     ],
     "单位类型": [
-        ("单位类型", 10, False, None),
-        ("自称", 10, False, None),
-        ("全体", 14, False, None),
-        ("单位简称", 10, False, None),
-        ("党组织", 12, False, None),
-        ("领导班子", 16, False, None),
-        ("干部职工", 20, False, None),
-        ("下属", 24, True, None),
-        ("服务对象", 16, False, None),
-        ("事业称谓", 10, False, None),
-        ("别名", 16, True, None),
+        Column("单位类型", 10, False, None, required=True, filled=True),
+        Column("自称", 10, False, None, required=True, filled=True),
+        Column("全体", 14, False, None, required=True, filled=True),
+        Column("单位简称", 10, False, None, required=True, filled=True),
+        Column("党组织", 12, False, None, required=True, filled=True),
+        Column("领导班子", 16, False, None, filled=True),
+        Column("干部职工", 20, False, None, filled=True),
+        Column("下属", 24, True, None, filled=True),
+        Column("服务对象", 16, False, None, filled=True),
+        Column("事业称谓", 10, False, None),
+        Column("别名", 16, True, None),
+        Column("干部群众", 14, False, None, filled=True),
+        Column("示例单位名称", 24, False, None),
+        Column("示例业务领域", 20, False, None),
+        Column("示例发言人", 22, False, None),
     ],
     "巡察方式": [
-        ("巡察方式", 10, False, None),
-        ("称谓", 28, True, None),
-        ("需要巡察重点", 12, False, [YES, NO]),
-        ("说明", 50, True, None),
+        Column("巡察方式", 10, False, None, required=True, filled=True),
+        Column("称谓", 28, True, None, required=True, filled=True),
+        Column("需要巡察重点", 12, False, [YES, NO]),
+        Column("说明", 50, True, None),
     ],
     "提法": [
-        ("过时提法", 30, True, None),
-        ("原因", 44, True, None),
-        ("建议改为", 36, True, None),
-        ("有效期至", 14, False, None),
-        ("匹配方式", 10, False, ["文字", "正则"]),
+        Column("过时提法", 30, True, None, required=True, filled=True),
+        Column("原因", 44, True, None, required=True, filled=True),
+        Column("建议改为", 36, True, None, required=True),
+        Column("有效期至", 14, False, None),
+        Column("匹配方式", 10, False, ["文字", "正则"]),
     ],
 }
+
+
+
+def required_headers(sheet: str) -> tuple[str, ...]:
+    return tuple(c.name for c in SHEET_LAYOUT[sheet] if c.required)
+
+
+def cells_that_may_stay_empty(sheet: str) -> set[str]:
+    return {c.name for c in SHEET_LAYOUT[sheet] if not c.filled}
 
 
 @dataclass
@@ -285,7 +315,7 @@ def build_workbook(content: dict[str, Iterable[Iterable[Any]]], layout: dict = S
         for row in content.get(sheet_name, []):
             sheet.append(list(row))
         sheet.freeze_panes = "A2" if sheet_name == "说明" else "B2"
-        for index, (header, width, wrap, dropdown) in enumerate(columns, start=1):
+        for index, (header, width, wrap, dropdown, *_) in enumerate(columns, start=1):
             letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = width
             cell = sheet.cell(row=1, column=index)

@@ -58,6 +58,46 @@ def test_role_without_a_variant_is_a_located_warning(tmp_path):
     assert "班子成员（受委托）" in str(caught.value)
 
 
+def _hospital_meeting(c):
+    """A meeting type only hospitals hold (as 巡村动员会 is held only by villages), with an example hospital."""
+    c["会议类型"].append(["院内会", "院内巡察会", "开场、要点1、结尾", "一是", "在{{ 单位名称 }}院内会上的表态发言", "",
+                       "", "院"])
+    for row in [r for r in c["段落"] if "动员会" in r[1] and r[2] != "称呼"]:
+        body = row[4].replace("{{ 巡察时长 }}", "两个月")  # a variable of 动员会 only
+        c["段落"].append(["院内会-" + row[0], "院内会", row[2], row[3], body, *row[5:]])
+    hospital = next(r for r in c["单位类型"] if r[0] == "院")
+    hospital += ["市人民医院", "医疗卫生", "党委书记、院长"]
+
+
+def test_meeting_held_by_some_kinds_of_unit_refuses_the_others(tmp_path):
+    library = load_library(make_workbook(tmp_path / "lib.xlsx", _hospital_meeting))
+    assert library.meetings["院内会"].unit_types == ("院",)
+    with pytest.raises(InputError) as caught:
+        compose_speech(library, "院内会", TEST_VALUES)  # TEST_VALUES is a 局
+    problem = next(p for p in caught.value.problems if p.field == "单位类型")
+    assert "「院内会」只适用于 院" in problem.message and "「局」" in problem.message
+    unit_choices = next(v["choices"] for v in variable_schema(library, "院内会") if v["key"] == "单位类型")
+    assert unit_choices == ["院"]
+    assert "局" in next(v["choices"] for v in variable_schema(library, "动员会") if v["key"] == "单位类型")
+
+
+def test_example_values_of_such_a_meeting_come_from_the_unit_examples(tmp_path):
+    from server.variables import example_values
+    library = load_library(make_workbook(tmp_path / "lib.xlsx", _hospital_meeting))
+    values = example_values(library, "院内会")
+    assert (values["单位类型"], values["单位名称"], values["发言人"]) == ("院", "市人民医院", "党委书记、院长")
+    speech = compose_speech(library, "院内会", values, seed=1)
+    assert "我院" in speech.text and "我局" not in speech.text and "市人民医院" in speech.title
+    assert example_values(library, "动员会")["单位类型"] == "局"  # other meetings keep the 变量 sheet's examples
+
+
+def test_meeting_unit_types_must_be_known(tmp_path):
+    def edit(c):
+        c["会议类型"][0] += ["", "馆"]
+    problem = next(p for p in problems_of(tmp_path, edit) if p.sheet == "会议类型" and p.column == "适用单位类型")
+    assert problem.row == 2 and "不认识的单位类型「馆」" in problem.message
+
+
 def test_alias_and_party_body_override(library):
     variables = resolve_variables(library, "动员会", {**TEST_VALUES, "单位类型": "医院", "党组织": "党总支"})
     assert variables.unit_type == "院"

@@ -330,6 +330,7 @@ def meetings():
         "lengths": list(LENGTH_PRESETS),  # 简短/标准/详细: what a pane offers for `length`
         "meetings": [{
             "id": m.id, "name": m.name, "title": m.title, "note": m.note, "default_style": m.default_style,
+            "unit_types": list(m.unit_types),  # the kinds of unit that hold it; empty: every kind
             "slots": [{"slot": slot, "kind": slot_kind(slot), "sections": len(library.sections_for(m.id, slot))}
                       for slot in m.slots],
         } for m in library.meetings.values()],

@@ -88,6 +88,7 @@ SCHEMAS: dict[str, Any] = {
         "meetings": {"type": "array", "items": _obj({
             "id": STRING, "name": STRING, "title": STRING, "note": STRING,
             "default_style": {"type": "string", "enum": list(STYLES)},
+            "unit_types": {"type": "array", "items": STRING},
             "slots": {"type": "array", "items": _obj({
                 "slot": STRING, "kind": STRING, "sections": INTEGER}, ["slot", "kind", "sections"])},
         }, ["id", "name", "title", "default_style", "slots"])},
