@@ -180,8 +180,8 @@ def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], 
             raise LibraryError([Problem(f"「{slot}」没有适用于（{fit or '该单位'}）的启用段落，请在段落库中添加", ERROR, "段落")])
         picks.append(seeded_pick(slot, section, seed))
     if target is not None:
-        picks = _fit(picks, candidates, set(choices), variables, target, seed, style)
-    parts = _number(picks, variables, style)
+        picks = _fit(picks, candidates, set(choices), variables, target, seed, style, meeting, order)
+    parts = _number(picks, variables, style, meeting, order)
     try:
         pieces = render_pieces(meeting.title, variables.values)
     except TemplateProblem as exc:
@@ -193,18 +193,22 @@ def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], 
     return dataclasses.replace(speech, warnings=tuple(warnings))
 
 
-def _number(picks: Sequence[Pick], variables: Variables, style: str) -> list[Part]:
-    parts, number = [], 0
+def _number(picks: Sequence[Pick], variables: Variables, style: str, meeting: Meeting,
+            order: Sequence[str] | None) -> list[Part]:
+    """The parts, each point numbered by numbering.point_number: the points not picked (omitted, or
+    dropped for a length target) count as omitted, so a part inserted alone gets the same ordinal."""
+    picked = {pick.slot for pick in picks}
+    left_out = [slot for slot in meeting.points if slot not in picked]
+    parts = []
     for pick in picks:
         heading, paragraphs = render_section_text(pick.section, variables, pick)
-        if is_point(pick.slot):
-            number += 1
-        parts.append(Part(pick.slot, pick.section.id, heading, paragraphs, number if is_point(pick.slot) else None, style))
+        number = point_number(meeting.points, pick.slot, left_out, order) if is_point(pick.slot) else None
+        parts.append(Part(pick.slot, pick.section.id, heading, paragraphs, number, style))
     return parts
 
 
 def _fit(picks: list[Pick], candidates: Mapping[str, Sequence[Section]], fixed: set[str], variables: Variables,
-         target: int, seed: int, style: str) -> list[Pick]:
+         target: int, seed: int, style: str, meeting: Meeting, order: Sequence[str] | None) -> list[Pick]:
     """Picks whose speech is near `target` characters; drops trailing points (never below two, never
     a chosen one) only when the shortest choices are still too long."""
     def measure(pick: Pick) -> int:
@@ -217,7 +221,7 @@ def _fit(picks: list[Pick], candidates: Mapping[str, Sequence[Section]], fixed: 
     sizes: dict[tuple, int] = {}
     while True:
         picks = fit_length(picks, candidates, fixed, measure, target, seed)
-        total = sum(count_characters(part.text) for part in _number(picks, variables, style))
+        total = sum(count_characters(part.text) for part in _number(picks, variables, style, meeting, order))
         points = [i for i, p in enumerate(picks) if is_point(p.slot) and p.slot not in fixed]
         if within(total, target) or total < target or len(points) + len(fixed & {p.slot for p in picks}) <= 2 \
                 or not points:

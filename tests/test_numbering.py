@@ -9,6 +9,7 @@ import pytest
 from server.compose import compose_speech, render_part
 from server.numbering import parse_ordinal, plan_points, point_number, strip_ordinal
 from server.problems import InputError
+from server.variables import example_values
 
 POINTS = ("要点1", "要点2", "要点3", "要点4")
 
@@ -120,3 +121,18 @@ def test_sections_fit_the_speaker_role(shipped_library, tmp_path):
     rows = client.get("/api/bridge/sections.tsv", query_string={"meeting": "动员会", "role": "班子成员"})
     listed = {line.split("\t")[0] for line in rows.get_data(as_text=True).splitlines()[1:]}
     assert listed and not listed & head_only
+
+
+@pytest.mark.parametrize("order", [None, ["要点4", "要点2", "要点3", "要点1"]])
+def test_points_a_short_target_drops_count_as_omitted(shipped_library, order):
+    """A length target too short for every point drops trailing ones; the points kept are numbered as
+    a part inserted alone with those points omitted."""
+    values = example_values(shipped_library, "动员会")
+    speech = compose_speech(shipped_library, "动员会", values, seed=3, length=400, order=order)
+    kept = [p for p in speech.parts if p.number is not None]
+    dropped = [s for s in shipped_library.meetings["动员会"].points if s not in {p.slot for p in kept}]
+    assert dropped, "400 characters should not hold four points"
+    assert [p.number for p in kept] == list(range(1, len(kept) + 1))
+    for part in kept:
+        alone, _ = render_part(shipped_library, part.section_id, values, omit=dropped, order=order, meeting_id="动员会")
+        assert alone.number == part.number, (order, part.slot)
