@@ -157,7 +157,7 @@ def compose_speech(library: Library, meeting_id: str, given: Mapping[str, Any], 
     style = check_style(style or meeting.default_style)
     seed = new_seed() if seed is None else seed
     target = parse_target(length)
-    excluded = frozenset(str(x) for x in exclude or ())
+    excluded = tuple(str(x) for x in exclude or ())  # in the order shown: selection.usable reads rounds from it
     variables = resolve_variables(library, meeting_id, given)
     choices = dict(choices or {})
     for slot in choices:

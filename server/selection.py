@@ -50,13 +50,25 @@ def seeded_pick(slot: str, section: Section, seed: int | None) -> Pick:
                 alternatives.random_picks(alternatives.parse(section.body), seed, f"{section.id}:正文"))
 
 
-def usable(variants: Sequence[Section], exclude: Collection[str]) -> list[Section]:
-    """The variants not excluded; all of them when every one is excluded (a speech needs the slot)."""
-    kept = [v for v in variants if v.id not in exclude]
+def usable(variants: Sequence[Section], exclude: Sequence[str]) -> list[Section]:
+    """The variants 换一个 may offer. `exclude` is what the document has shown, oldest first (ids of
+    other slots are ignored). The current round is the run at its end without a repeat: those are
+    avoided. Once that run covers every variant, a new round starts that avoids only the last one
+    (the one on screen). So a client only appends what it shows; the rounds are decided here."""
+    ids = {v.id for v in variants}
+    history = [x for x in exclude if x in ids]
+    this_round: list[str] = []
+    for section_id in reversed(history):
+        if section_id in this_round:
+            break
+        this_round.append(section_id)
+    if len(this_round) >= len(ids):
+        this_round = this_round[:1]
+    kept = [v for v in variants if v.id not in this_round]
     return kept or list(variants)
 
 
-def pick_variant(variants: Sequence[Section], slot: str, seed: int | None, exclude: Collection[str] = ()) -> Section:
+def pick_variant(variants: Sequence[Section], slot: str, seed: int | None, exclude: Sequence[str] = ()) -> Section:
     """Seed None takes the first usable variant; a seed picks per slot, stable across processes."""
     candidates = usable(variants, exclude)
     if seed is None:

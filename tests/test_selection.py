@@ -135,3 +135,22 @@ def test_bad_length_is_named(value):
     with pytest.raises(InputError) as caught:
         parse_target(value)
     assert caught.value.problems[0].field == "length"
+
+
+def test_next_variant_goes_round_every_variant_before_repeating(library, values):
+    """A client that only appends what it shows (exclude, oldest first) gets every fitting variant
+    once per round, and a new round never starts with the one on screen."""
+    from server.selection import pick_variant
+    variants = library.sections_for("动员会", "开场")
+    ids = [v.id for v in variants]
+    assert len(ids) >= 2
+    for seed in range(20):
+        shown = [pick_variant(variants, "开场", seed).id]
+        for step in range(3 * len(ids)):
+            nxt = pick_variant(variants, "开场", seed + step, exclude=shown).id
+            assert nxt != shown[-1]
+            shown.append(nxt)
+        first_round = shown[:len(ids)]
+        assert sorted(first_round) == sorted(ids), shown
+    # ids of other slots in the list change nothing
+    assert pick_variant(variants, "开场", 1, exclude=["动员-要点1-1", ids[0]]).id != ids[0]

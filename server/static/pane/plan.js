@@ -11,6 +11,7 @@
   var previewSeq = 0;  // only the latest preview request counts
   var UNIT_TYPE = P.UNIT_TYPE;
   var PREVIEW_CHARS = P.PREVIEW_CHARS;
+  var SHOWN_KEPT = P.SHOWN_KEPT;
 
 
   /* Whether a variant suits the chosen unit type: the service decides (sections?unit_type=). */
@@ -139,7 +140,8 @@
     if (state.seed === null && typeof speech.seed === "number") { state.seed = speech.seed; }
     each(speech.parts || [], function (part) {
       var seen = state.shown[part.slot] || (state.shown[part.slot] = []);
-      if (seen.indexOf(part.section_id) < 0) { seen.push(part.section_id); }
+      if (seen[seen.length - 1] !== part.section_id) { seen.push(part.section_id); }
+      if (seen.length > SHOWN_KEPT) { seen.splice(0, seen.length - SHOWN_KEPT); }
       if (part.slot === state.swapping) { state.choices[part.slot] = part.section_id; }
     });
     state.swapping = null;
@@ -250,12 +252,8 @@
       return;
     }
     if (action === "next") {
-      // The service picks the next variant, one this document has not shown here (exclude); once
-      // every variant that fits has been shown, a new round starts from the one on screen.
-      var seen = state.shown[slot] || [];
-      var unseen = 0;
-      each(variants(slot), function (s) { if (seen.indexOf(s.id) < 0) { unseen += 1; } });
-      if (!unseen) { state.shown[slot] = [currentSectionId(slot)]; }
+      // The service picks the next variant from what this document has shown here (exclude),
+      // and decides when a new round begins.
       state.swapping = slot;
       delete state.choices[slot];
     } else if (action === "up" || action === "down") {

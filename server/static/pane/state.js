@@ -14,6 +14,7 @@
   P.DEFAULTS_KEY = "biaotai.defaults";     // per user: localStorage, the default for new documents
   P.TOKEN_KEY = "biaotai.token";           // per user: the service's access token, if it has one
   P.PREVIEW_CHARS = 110;
+  P.SHOWN_KEPT = 40;  // ids remembered per part for 换一个 (well under the service's limit on exclude)
 
   P.state = {
     host: null,              // the host adapter (Word, WPS or the plain browser)
@@ -32,7 +33,7 @@
     omit: {},                // point slot -> true when left out
     seed: null,              // the seed the service chose for this document's speech (kept, so it stays the same)
     length: "",              // 简短/标准/详细 (the service's presets), "" for the library's own length
-    shown: {},               // slot -> section ids this document has shown there (换一个 asks for others)
+    shown: {},               // slot -> section ids this document has shown there, oldest first (sent as exclude)
     swapping: null,          // the slot whose 换一个 is waiting for the service's answer
     speech: null,            // the last /api/speech answer for the preview
     speechError: null,
