@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import io
 import os
 import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import BinaryIO, Callable
+from copy import copy
+from typing import BinaryIO, Callable, Mapping, Sequence
 
 from .filelock import FileLock, LockTimeout
 
@@ -212,3 +214,77 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows added to a workbook opened for writing (openpyxl keeps styles, dropdowns and tables)
+
+
+def open_for_writing(data: bytes):
+    """The workbook as openpyxl holds it for writing; ValueError naming the cause when unreadable."""
+    from openpyxl import load_workbook
+    try:
+        return load_workbook(io.BytesIO(data))
+    except Exception as exc:
+        raise ValueError(type(exc).__name__) from exc
+
+
+def append_rows(sheet, rows: Sequence[Mapping[str, str]], fill: str | None = None) -> list[int]:
+    """Append rows (header -> text) after the last non-empty row of an openpyxl sheet, with the style
+    and dropdowns of the row above, every cell text (a leading "=" stays text); `fill` colours them
+    (the importer's light yellow, so an editor finds the rows to review: Excel 按颜色筛选)."""
+    from openpyxl.styles import PatternFill
+    pattern = PatternFill(fill_type="solid", start_color=fill, end_color=fill) if fill else None
+    headers = {str(c.value).strip(): c.column for c in sheet[1] if c.value is not None}
+    last = last_filled_row(sheet)
+    template_row = last if last >= 2 else None
+    numbers = []
+    for offset, row in enumerate(rows, start=1):
+        number = last + offset
+        numbers.append(number)
+        for column in range(1, sheet.max_column + 1):
+            cell = sheet.cell(row=number, column=column)
+            if template_row:
+                source = sheet.cell(row=template_row, column=column)
+                if source.has_style:
+                    cell._style = copy(source._style)
+        for header, value in row.items():
+            if header in headers and value != "":
+                cell = sheet.cell(row=number, column=headers[header])
+                cell.value = value
+                cell.data_type = "s"  # text starting with "=" stays text
+        for column in range(1, sheet.max_column + 1):
+            if pattern is not None:
+                sheet.cell(row=number, column=column).fill = pattern
+    if template_row and numbers:
+        _extend_validations(sheet, template_row, numbers[0], numbers[-1])
+        _extend_tables(sheet, template_row, numbers[-1])
+    return numbers
+
+
+def last_filled_row(sheet) -> int:
+    for number in range(sheet.max_row, 0, -1):
+        if any(c.value not in (None, "") for c in sheet[number]):
+            return number
+    return 1
+
+
+def _extend_validations(sheet, template_row: int, first: int, last: int) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for validation in sheet.data_validations.dataValidation:
+        for column in range(1, sheet.max_column + 1):
+            letter = get_column_letter(column)
+            if f"{letter}{template_row}" in validation.sqref and f"{letter}{last}" not in validation.sqref:
+                validation.sqref.add(f"{letter}{first}:{letter}{last}")
+
+
+def _extend_tables(sheet, template_row: int, last: int) -> None:
+    from openpyxl.utils.cell import range_boundaries, get_column_letter
+
+    for table in sheet.tables.values():
+        min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+        if max_row == template_row:
+            table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{last}"
+            if table.autoFilter is not None:
+                table.autoFilter.ref = table.ref

@@ -658,7 +658,7 @@ def _cells(cell_range):
 
 def test_workbook_is_unchanged_outside_the_appended_rows(full_library_path):
     book = load_workbook(full_library_path)
-    first_new = importer.rows._last_filled_row(book["段落"]) + 1
+    first_new = workbook_write.last_filled_row(book["段落"]) + 1
     # An editor's own touches that must survive: a merged note cell, a custom width, a fill.
     from openpyxl.styles import PatternFill
     book["说明"].merge_cells("A5:A6")
@@ -691,7 +691,7 @@ def test_dropdowns_limited_to_the_filled_rows_grow_with_the_new_rows(full_librar
 
     book = load_workbook(full_library_path)
     sheet = book["段落"]
-    last = importer.rows._last_filled_row(sheet)
+    last = workbook_write.last_filled_row(sheet)
     for dv in sheet.data_validations.dataValidation:
         letter = str(dv.sqref).split(":")[0].rstrip("0123456789")
         dv.sqref = MultiCellRange(f"{letter}2:{letter}{last}")

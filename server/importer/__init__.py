@@ -40,6 +40,6 @@ from .extract import (Budget, clean_lines, decode_text, extract_text, is_title, 
 from .mapping import (MapContext, Rule, apply_mapping, finish_template, map_text)  # noqa: F401
 from .segment import (assign_slots, classify_meeting, find_points, parse_speech)  # noqa: F401
 from .rows import (DraftRow, Duplicate, FileReport, IMPORTED_FILL, ImportSummary, LibraryFacts,
-    NEAR_DUPLICATE, SimilarBodies, append_rows, commit_rows, dropped_noise, file_report, flag_outdated,
+    NEAR_DUPLICATE, SimilarBodies, commit_rows, dropped_noise, file_report, flag_outdated,
     import_documents, import_files, normalize_for_compare, parse_document, parse_text, plan_import,
     read_facts, source_label, to_rows, write_rows)  # noqa: F401

@@ -1,5 +1,5 @@
 """Whole documents -> draft rows of the 段落 sheet: duplicates and near-duplicates, the summary,
-the workbook's facts, rows appended (filled for review) and written through workbook_write.
+the workbook's facts; rows are appended (filled for review) and written by workbook_write.
 """
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import io
 import json
 import re
 from collections import Counter
-from copy import copy
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -16,7 +15,7 @@ from ..library import read_rules
 from ..sheet_rows import MAX_CELL_CHARS
 from ..workbook import SheetRows, UnreadableWorkbook, read_sheets
 from ..slots import CLOSING, OPENING, SALUTATION, SLOT_CHOICES, is_point
-from ..workbook_write import WorkbookWriteError, replace_workbook
+from ..workbook_write import WorkbookWriteError, append_rows, open_for_writing, replace_workbook
 from ..limits import MAX_INPUT_BYTES
 from .model import IMPORT_TAG, ImportFailed, ImportedPart, ImportedSpeech, REQUIRED_COLUMNS, SHEET
 from .extract import Budget, _too_large, clean_lines, extract_text, split_speeches
@@ -388,19 +387,10 @@ def import_documents(documents: Sequence[tuple[str, bytes]], library_path: str |
     return summary
 
 
-def _editable(data: bytes, name: str):
-    """The workbook as openpyxl holds it for writing (styles, dropdowns kept); read only to write."""
-    from openpyxl import load_workbook
-    try:
-        return load_workbook(io.BytesIO(data))
-    except Exception as exc:
-        raise ImportFailed(f"段落库「{name}」无法打开（{type(exc).__name__}），请确认是 .xlsx 文件且未损坏", name) from exc
-
-
 def write_rows(book, read: bytes, rows: Sequence[DraftRow], library_path: Path, target: Path) -> Path | None:
     """Append `rows` to the book read from `read` and write it to `target` (the library itself or
     another file); the backup's path. Written in place only if nobody saved since `read`."""
-    append_rows(book[SHEET], rows)
+    append_rows(book[SHEET], [row.cells() for row in rows], fill=IMPORTED_FILL)
     in_place = target.resolve() == library_path.resolve()
     try:
         return replace_workbook(target, book.save, expected=read if in_place else None, purpose="导入")
@@ -481,60 +471,8 @@ def plan_import(documents: Sequence[tuple[str, bytes]], data: bytes, library_nam
 IMPORTED_FILL = "FFF2CC"  # light yellow: rows an import added, for the editor to review (启用=否 until then)
 
 
-def append_rows(sheet, rows: Sequence[DraftRow]) -> list[int]:
-    """Append after the last non-empty row, with the style and dropdowns of the row above, filled
-    light yellow so an editor finds the rows to review (Excel: 按颜色筛选)."""
-    from openpyxl.styles import PatternFill
-    fill = PatternFill(fill_type="solid", start_color=IMPORTED_FILL, end_color=IMPORTED_FILL)
-    headers = {str(c.value).strip(): c.column for c in sheet[1] if c.value is not None}
-    last = _last_filled_row(sheet)
-    template_row = last if last >= 2 else None
-    numbers = []
-    for offset, row in enumerate(rows, start=1):
-        number = last + offset
-        numbers.append(number)
-        for column in range(1, sheet.max_column + 1):
-            cell = sheet.cell(row=number, column=column)
-            if template_row:
-                source = sheet.cell(row=template_row, column=column)
-                if source.has_style:
-                    cell._style = copy(source._style)
-        for header, value in row.cells().items():
-            if header in headers and value != "":
-                cell = sheet.cell(row=number, column=headers[header])
-                cell.value = value
-                cell.data_type = "s"  # text starting with "=" stays text
-        for column in range(1, sheet.max_column + 1):
-            sheet.cell(row=number, column=column).fill = fill
-    if template_row and numbers:
-        _extend_validations(sheet, template_row, numbers[0], numbers[-1])
-        _extend_tables(sheet, template_row, numbers[-1])
-    return numbers
-
-
-def _last_filled_row(sheet) -> int:
-    for number in range(sheet.max_row, 0, -1):
-        if any(c.value not in (None, "") for c in sheet[number]):
-            return number
-    return 1
-
-
-def _extend_validations(sheet, template_row: int, first: int, last: int) -> None:
-    from openpyxl.utils import get_column_letter
-
-    for validation in sheet.data_validations.dataValidation:
-        for column in range(1, sheet.max_column + 1):
-            letter = get_column_letter(column)
-            if f"{letter}{template_row}" in validation.sqref and f"{letter}{last}" not in validation.sqref:
-                validation.sqref.add(f"{letter}{first}:{letter}{last}")
-
-
-def _extend_tables(sheet, template_row: int, last: int) -> None:
-    from openpyxl.utils.cell import range_boundaries, get_column_letter
-
-    for table in sheet.tables.values():
-        min_col, min_row, max_col, max_row = range_boundaries(table.ref)
-        if max_row == template_row:
-            table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{last}"
-            if table.autoFilter is not None:
-                table.autoFilter.ref = table.ref
+def _editable(data: bytes, name: str):
+    try:
+        return open_for_writing(data)
+    except ValueError as exc:
+        raise ImportFailed(f"段落库「{name}」无法打开（{exc}），请确认是 .xlsx 文件且未损坏", name) from exc
