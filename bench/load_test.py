@@ -62,9 +62,11 @@ class BareDocxtpl:
     def __init__(self, path):
         self.path = str(path)
 
-    def render(self, context):
+    def render(self, context, keywords=None):
         document = DocxTemplate(self.path)
         document.render(context, autoescape=True)
+        if keywords:
+            document.docx.core_properties.keywords = keywords
         out = io.BytesIO()
         document.save(out)
         return out.getvalue()
