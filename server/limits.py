@@ -18,6 +18,7 @@ MAX_EXCLUDE = 300  # section ids a pane may ask 换一个 to avoid (every varian
 MAX_LINT_TEXT = 200_000
 MAX_SEED = 2**53  # what JavaScript can hold exactly
 MAX_LIMIT = 5000
+MAX_VERSION = 2**63 - 1  # history version ids (SQLite INTEGER)
 # Nesting of a JSON request body. Our bodies are two levels deep; 1 KB of "[[[[…" would otherwise
 # reach Python's recursion limit in the code that walks the parsed body.
 MAX_JSON_DEPTH = 20

@@ -13,6 +13,8 @@ SHEET = "段落"
 
 
 # The columns the library requires of the 段落 sheet, and the two the importer writes its notes into.
+# The fields of a row an editor ticked in the import review (what commit_rows reads).
+REVIEW_FIELDS = ("meeting", "slot", "heading", "body", "source", "note")
 REQUIRED_COLUMNS = REQUIRED_SHEETS[SHEET] + ("来源", "备注")
 
 

@@ -499,7 +499,8 @@ def library_import():
         raise ApiError(415, "unsupported_media_type", "请以 multipart/form-data 上传文件，字段名为 files", "files")
     for name in list(request.form) + list(request.files):
         if name not in ("files", "dry_run"):
-            raise ApiError(400, "invalid_input", f"不认识的字段「{name[:40]}」，可用的字段：files、dry_run", name[:40])
+            shown = str(name or "")[:40]  # a part without a name arrives as None
+            raise ApiError(400, "invalid_input", f"不认识的字段「{shown}」，可用的字段：files、dry_run", shown or None)
     uploads = request.files.getlist("files")
     if not uploads:
         raise ApiError(400, "invalid_input", "请至少上传一个 .txt 或 .docx 文件（字段名 files）", "files")

@@ -7,6 +7,7 @@ installed package (no working folder) keeps no history: that folder is not the o
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify, request
@@ -15,14 +16,14 @@ from .api import ApiError, editor_only, json_body
 from ..config import is_packaged_library
 from ..history import DEFAULT_KEEP, HISTORY_EXTENSION, History, history_path
 from ..importer import ImportFailed, commit_rows
+from ..importer.model import REVIEW_FIELDS
 from ..library import load_library_bytes
-from ..limits import MAX_LIST_ROWS
+from ..limits import MAX_LIST_ROWS, MAX_VERSION
 from ..problems import LibraryError
 from ..store import get_store
 from ..workbook_write import WorkbookWriteError, replace_workbook
 
 bp = Blueprint("editor", __name__)
-REVIEW_FIELDS = ("meeting", "slot", "heading", "body", "source", "note")
 
 
 def init_history(app: Flask) -> History | None:
@@ -36,6 +37,23 @@ def init_history(app: Flask) -> History | None:
 
 def get_history(app: Flask) -> History | None:
     return app.extensions.get(HISTORY_EXTENSION)
+
+
+def _version(version_id: int) -> int:
+    if not 1 <= version_id <= MAX_VERSION:
+        raise ApiError(404, "not_found", f"没有第 {version_id} 版", "version")
+    return version_id
+
+
+def _date_arg(name: str) -> str | None:
+    """A query argument that must be a date written YYYY-MM-DD, or absent."""
+    value = request.args.get(name) or None
+    try:
+        if value is not None and (len(value) != 10 or dt.date.fromisoformat(value).isoformat() != value):
+            raise ValueError(value)
+    except ValueError:
+        raise ApiError(400, "invalid_input", f"{name} 应为日期，写作 年-月-日，如 2026-01-01", name) from None
+    return value
 
 
 def _history() -> History:
@@ -58,7 +76,7 @@ def versions():
 @editor_only
 def version(version_id: int):
     history = _history()
-    found = history.version(version_id)
+    found = history.version(_version(version_id))
     if found is None:
         raise ApiError(404, "not_found", f"没有第 {version_id} 版", "version")
     return jsonify({"version": found.to_json(), "changes": [c.to_json() for c in history.changes(version_id)],
@@ -72,7 +90,7 @@ def restore(version_id: int):
     replaced only if nobody saved since it was read (workbook_write)."""
     history = _history()
     store = get_store(current_app)
-    data = history.workbook(version_id)
+    data = history.workbook(_version(version_id))
     if data is None:
         raise ApiError(404, "not_found", f"第 {version_id} 版没有保存工作簿副本（可能已按保留份数删除），无法恢复",
                        "version")
@@ -99,7 +117,7 @@ def restore(version_id: int):
 @editor_only
 def usage():
     history = _history()
-    counts = history.usage(since=request.args.get("since") or None)
+    counts = history.usage(since=_date_arg("since"))
     library = get_store(current_app).library
     sections = []
     for section in (library.sections.values() if library else ()):

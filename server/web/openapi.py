@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 # The limits api.py enforces (published here, defined once in limits.py).
-from ..limits import (MAX_EXCLUDE, MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_QUERY, MAX_SEED,  # noqa: F401
-                     MAX_UPLOAD, MAX_UPLOAD_FILES, MAX_VALUE, MAX_VARIABLES)
+from ..limits import (MAX_EXCLUDE, MAX_ID, MAX_LIMIT, MAX_LINT_TEXT, MAX_LIST, MAX_LIST_ROWS, MAX_QUERY,  # noqa: F401
+                     MAX_SEED, MAX_UPLOAD, MAX_UPLOAD_FILES, MAX_VALUE, MAX_VARIABLES, MAX_VERSION)
+from ..importer.model import REVIEW_FIELDS
+from ..sheet_rows import MAX_CELL_CHARS
 from ..numbering import STYLES
 from ..slots import SLOT_CHOICES
 
@@ -191,6 +193,53 @@ SCHEMAS: dict[str, Any] = {
     }, ["library_id", "warnings", "hits"]),
 }
 
+# The editors' routes (/library page): history of accepted versions, restore, usage, import review.
+SCHEMAS.update({
+    "HistoryVersion": _obj({
+        "id": INTEGER, "library_id": STRING, "accepted_at": STRING, "source": STRING, "sections": INTEGER,
+        "added": INTEGER, "changed": INTEGER, "removed": INTEGER, "restored_from": _nullable(INTEGER),
+        "has_workbook": BOOLEAN,
+    }, ["id", "library_id", "accepted_at", "source", "sections", "added", "changed", "removed", "restored_from",
+        "has_workbook"]),
+    "HistoryList": _obj({
+        "versions": {"type": "array", "items": _ref("HistoryVersion")},
+        "problem": _nullable(STRING), "serving_library_id": _nullable(STRING),
+    }, ["versions", "problem", "serving_library_id"]),
+    "HistoryVersionDetail": _obj({
+        "version": _ref("HistoryVersion"),
+        "changes": {"type": "array", "items": _obj({
+            "section_id": STRING, "kind": {"type": "string", "enum": ["added", "changed", "removed"]}, "diff": STRING,
+        }, ["section_id", "kind", "diff"])},
+        "problem": _nullable(STRING),
+    }, ["version", "changes", "problem"]),
+    "RestoreResult": _obj({
+        "restored": INTEGER, "version": _nullable(_ref("HistoryVersion")), "backup": STRING, "health": _ref("Health"),
+    }, ["restored", "version", "backup", "health"]),
+    "Usage": _obj({
+        "sections": {"type": "array", "items": _obj({
+            "id": STRING, "slot": STRING, "meetings": STRINGS, "heading": STRING, "enabled": BOOLEAN,
+            "inserted": INTEGER, "generated": INTEGER,
+        }, ["id", "slot", "meetings", "heading", "enabled", "inserted", "generated"])},
+        "problem": _nullable(STRING),
+    }, ["sections", "problem"]),
+    "ImportRowsRequest": _obj({
+        "rows": {"type": "array", "minItems": 1, "maxItems": MAX_LIST_ROWS, "items": _obj(
+            {field: {"type": "string", "maxLength": MAX_CELL_CHARS} for field in REVIEW_FIELDS},
+            additionalProperties=False)},
+    }, ["rows"], additionalProperties=False),
+    "ImportRowsResult": _obj({
+        "added": STRINGS, "duplicates": STRINGS, "backup": STRING, "notes": STRINGS,
+    }, ["added", "duplicates", "backup", "notes"]),
+})
+
+# The WPS add-in's answers: the JSON API's, with the Word file parked at a short-lived address.
+_FRAGMENT = _obj({
+    "docx_url": {"type": "string", "description": "插入用的 Word 片段地址（只在几分钟内有效）"},
+    "expires_in": {"type": "integer", "description": "片段地址的有效秒数"},
+}, ["docx_url", "expires_in"])
+SCHEMAS["FragmentPart"] = {"allOf": [_ref("RenderedPart"), _FRAGMENT]}
+SCHEMAS["FragmentSpeech"] = {"allOf": [_ref("Speech"), _FRAGMENT]}
+
 # /api/speech takes one field more than /api/speech.docx: whether to attach the file as base64.
 SCHEMAS["SpeechJsonRequest"] = {**SCHEMAS["SpeechRequest"], "properties": {
     **SCHEMAS["SpeechRequest"]["properties"],
@@ -249,6 +298,8 @@ def build_openapi(library=None, token_required: bool = False) -> dict[str, Any]:
                                      "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID}}
     if section_example:
         section_param["example"] = section_example
+    version_param = {"name": "version", "in": "path", "required": True, "description": "版本号（历史中的 id）",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION}}
     auth = [{"bearer": []}, {"token": []}] if token_required else []
     speech_body = _body("SpeechRequest", speech_example)
     paths = {
@@ -313,6 +364,35 @@ def build_openapi(library=None, token_required: bool = False) -> dict[str, Any]:
             "operationId": "libraryCheck", "summary": "磁盘上段落库文件的全部问题（与 biaotai check 相同）",
             "security": auth,
             "responses": {"200": _json("LibraryCheck", "检查结果"), **_errors(401)}}},
+        "/api/library/history": {"get": {
+            "operationId": "libraryHistory", "summary": "编辑人员：段落库被采用过的各版（最新在前）", "security": auth,
+            "responses": {"200": _json("HistoryList", "各版"), **_errors(401, 409)}}},
+        "/api/library/history/{version}": {"get": {
+            "operationId": "libraryVersion", "summary": "编辑人员：一版相对上一版改动了哪些段落", "security": auth,
+            "parameters": [version_param],
+            "responses": {"200": _json("HistoryVersionDetail", "这一版及其改动"), **_errors(401, 404, 409)}}},
+        "/api/library/history/{version}/restore": {"post": {
+            "operationId": "libraryRestore",
+            "summary": "编辑人员：把段落库恢复为这一版（先备份当前文件；有人刚保存过或文件正在 Excel 中打开时不写）",
+            "security": auth, "parameters": [version_param],
+            "responses": {"200": _json("RestoreResult", "已恢复"), **_errors(401, 404, 409)}}},
+        "/api/library/usage": {"get": {
+            "operationId": "libraryUsage", "summary": "编辑人员：每个段落被插入、被生成的次数", "security": auth,
+            "parameters": [_query("since", "只统计这一天（YYYY-MM-DD）以来的（空：全部）",
+                                  pattern=r"^(\d{4}-\d{2}-\d{2})?$", maxLength=10)],
+            "responses": {"200": _json("Usage", "各段落的使用次数"), **_errors(400, 401, 409)}}},
+        "/api/library/import/rows": {"post": {
+            "operationId": "libraryImportRows", "summary": "编辑人员：把导入核对中勾选的段落加入段落库（启用=否，先备份）",
+            "security": auth, "requestBody": _body("ImportRowsRequest"),
+            "responses": {"200": _json("ImportRowsResult", "加入的行"), **_errors(400, 401, 413, 415, 503)}}},
+        "/api/wps/fragments/sections/{id}/render": {"post": {
+            "operationId": "wpsRenderSection", "summary": "WPS 加载项：生成一个段落，Word 片段放在短时有效的地址",
+            "security": auth, "parameters": [section_param], "requestBody": _body("RenderRequest", render_example),
+            "responses": {"200": _json("FragmentPart", "生成的段落与片段地址"), **_errors(400, 401, 404, 409, 413, 415, 503)}}},
+        "/api/wps/fragments/speech": {"post": {
+            "operationId": "wpsSpeech", "summary": "WPS 加载项：组成整篇发言，Word 文件放在短时有效的地址",
+            "security": auth, "requestBody": _body("SpeechJsonRequest", speech_example),
+            "responses": {"200": _json("FragmentSpeech", "整篇发言与文件地址"), **_errors(400, 401, 409, 413, 415, 503)}}},
         "/api/openapi.json": {"get": {
             "operationId": "openapi", "summary": "本文档", "security": [],
             "responses": {"200": {"description": "OpenAPI 3.0 文档",
