@@ -12,6 +12,9 @@ from .problems import ERROR, WARNING, Problem
 from .text import clean_text
 from .workbook import SheetRows
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
+EXCEL_SERIAL_DATES = (10_000, 100_000)  # day numbers read as dates: 1927-05-18 to 2173-10-14
+
 _LIST_SPLIT = re.compile(r"[、,，;；\n]+")
 MAX_CELL_CHARS = 32767  # Excel's own limit for one cell
 
@@ -78,6 +81,9 @@ class Row:
             return value.date()
         if isinstance(value, dt.date):
             return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and EXCEL_SERIAL_DATES[0] <= value <= EXCEL_SERIAL_DATES[1]:
+            # a date Excel keeps as its day number because the cell is formatted as text or a number
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
         match = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?\s*", str(value))
         if match:
             year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
@@ -85,7 +91,8 @@ class Row:
                 return dt.date(year, month, day)
             except ValueError:
                 pass
-        self.problem(column, f"无法识别的日期「{value}」，请写成 2022-10-16 这样的格式")
+        shown = int(value) if isinstance(value, float) and value.is_integer() else value  # calamine reads 123 as 123.0
+        self.problem(column, f"无法识别的日期「{shown}」，请写成 2022-10-16 这样的格式")
         return None
 
     def require(self, columns: Iterable[str], optional: set[str]) -> bool:

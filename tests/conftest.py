@@ -1,6 +1,7 @@
 """Shared fixtures. In CI (env CI set) a skipped test counts as a failure: CI installs every tool."""
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -54,10 +55,16 @@ def values() -> dict[str, str]:
     return dict(TEST_VALUES)
 
 
-@pytest.fixture(scope="session")
-def shipped_library():
+@functools.cache
+def load_shipped_library():
+    """The shipped library, loaded once: fixtures use it, and so do parametrize lists (every meeting type)."""
     from server.library import load_library
     return load_library(SHIPPED_LIBRARY)
+
+
+@pytest.fixture(scope="session")
+def shipped_library():
+    return load_shipped_library()
 
 
 @pytest.fixture

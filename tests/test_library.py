@@ -1,6 +1,8 @@
 """Every mistake an editor can make in the workbook is reported with sheet, row, column and a fix."""
 from __future__ import annotations
 
+import datetime as dt
+
 import copy
 
 import pytest
@@ -205,6 +207,18 @@ def test_unparseable_date_in_rules(tmp_path):
     def edit(c):
         c["提法"].append(["两学一做", "旧提法", "", "去年秋天", "文字"])
     find(problems_of(tmp_path, edit), sheet="提法", row=4, column="有效期至", text="无法识别的日期")
+
+
+def test_a_date_kept_as_a_day_number_is_read_as_that_date(tmp_path):
+    """A date typed into a cell formatted as text or number arrives as Excel's day number (46022)."""
+    def edit(c):
+        c["提法"][0][3] = 46022  # 2025-12-31
+        section_row(c, "动员-开场-2")[4] += "党的十九大以来。"
+    library = load_library(make_workbook(tmp_path / "lib.xlsx", edit), today=dt.date(2025, 12, 30))
+    assert library.rules[0].valid_until == dt.date(2025, 12, 31)
+    assert not [p for p in library.problems if p.sheet == "提法"]
+    find(problems_of(tmp_path, lambda c: c["提法"][0].__setitem__(3, 123)), sheet="提法", row=2, column="有效期至",
+         text="无法识别的日期「123」")
 
 
 def test_variable_used_outside_its_meetings(tmp_path):

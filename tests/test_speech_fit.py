@@ -12,11 +12,10 @@ from server.compose import compose_speech, render_section_text
 from server.selection import Pick
 from server.problems import InputError
 from server.profiles import unit_word_columns
-from conftest import SHIPPED_LIBRARY
-from server.library import load_library
+from conftest import load_shipped_library
 from server.variables import example_values, resolve_variables
 
-_SHIPPED = load_library(SHIPPED_LIBRARY)
+_SHIPPED = load_shipped_library()
 # unit type -> (单位名称, 业务领域 as a writer types it, 发言人): the 单位类型 sheet's 示例 columns
 UNITS = {unit: (example["单位名称"], example["业务领域"], example["发言人"])
          for unit, example in _SHIPPED.unit_examples.items()}
