@@ -61,16 +61,17 @@ def compile_rules(rules) -> RuleMatcher:
 
 
 def find_outdated(text: str, matcher: RuleMatcher, today: dt.date | None = None) -> list[PhraseHit]:
-    """Every rule in force that matches the text, in order of appearance."""
+    """Every rule in force that matches the text, in order of appearance. Only rules in force are
+    tried, so a rule not yet in force never hides another one matching the same words (十五五 in
+    “十五五”开局)."""
     if matcher.pattern is None or not text:
         return []
     today = today or dt.date.today()
-    hits = []
-    for match in matcher.pattern.finditer(text):
-        rule = matcher.rules[int(match.lastgroup[1:])]
-        if rule.in_force(today):
-            hits.append(PhraseHit(rule, match.start(), match.end(), match.group()))
-    return hits
+    active = _compile(tuple(rule for rule in matcher.rules if rule.in_force(today)))  # cached per set in force
+    if active.pattern is None:
+        return []
+    return [PhraseHit(active.rules[int(match.lastgroup[1:])], match.start(), match.end(), match.group())
+            for match in active.pattern.finditer(text)]
 
 
 def lint_text(text: str, rules, today: dt.date | None = None) -> list[Problem]:

@@ -196,6 +196,16 @@ def test_outdated_phrase_rule_not_yet_expired_is_silent(tmp_path):
     assert not [p for p in library.problems if "十九大" in p.message]
 
 
+def test_a_rule_not_yet_in_force_hides_no_other_rule():
+    """Two rules match the same words; only the second is in force: it is reported."""
+    from server.lint import PhraseRule, lint_text
+    later = PhraseRule("十五五", "规划期已经结束", "十六五", dt.date(2030, 12, 31))
+    now = PhraseRule("十五五开局", "已不是开局之年", "推进十五五规划实施", dt.date(2026, 12, 31))
+    problems = lint_text("在十五五开局之年", (later, now), today=dt.date(2027, 3, 1))
+    assert [p.message for p in problems] == ["过时提法「十五五开局」：已不是开局之年；建议改为「推进十五五规划实施」"]
+    assert lint_text("在十五五开局之年", (later, now), today=dt.date(2026, 3, 1)) == []
+
+
 def test_bad_regex_and_bad_date_in_rules(tmp_path):
     def edit(c):
         c["提法"].append(["十九届(", "旧提法", "二十届", "2022-13-40", "正则"])
