@@ -13,6 +13,7 @@ from conftest import ROOT, SHIPPED_LIBRARY, load_shipped_library
 from helpers import convert_to_pdf_text
 from server.compose import compose_speech, count_characters, render_section_text
 from server.dump import dump_workbook
+from server.length import TOLERANCE, USUAL_LENGTH
 from server.lint import lint_text
 from server.variables import example_values, resolve_variables
 from test_speech_fit import UNITS
@@ -71,7 +72,8 @@ def test_sections_name_no_superior_committee_literally(shipped_library):
 @pytest.mark.parametrize("meeting", MEETINGS)
 @pytest.mark.parametrize("kind", ["巡察", "巡视"])
 def test_every_section_reads_right_for_every_unit_and_kind(shipped_library, meeting, kind):
-    """Shortest and longest choices stay within 1,500-3,000 characters; no foreign words anywhere."""
+    """The first wording of the shortest and of the longest sections stays within the genre's usual
+    length (server/length.py, with the tolerance of a target); no placeholder or foreign word anywhere."""
     library = shipped_library
     for unit in [u for u in UNIT_TYPES if library.meetings[meeting].held_by(u)]:
         values = unit_values(library, meeting, unit, kind)
@@ -86,7 +88,8 @@ def test_every_section_reads_right_for_every_unit_and_kind(shipped_library, meet
                 lengths.append(count_characters(text) + (4 if heading else 0))  # ordinal and full stop
             shortest += min(lengths)
             longest += max(lengths)
-        assert 1500 <= shortest and longest <= 3000, (meeting, unit, kind, shortest, longest)
+        low, high = USUAL_LENGTH
+        assert low * (1 - TOLERANCE) <= shortest and longest <= high * (1 + TOLERANCE), (meeting, unit, kind, shortest, longest)
         for seed in range(6):
             speech = compose_speech(library, meeting, values, seed=seed)
             assert [str(w) for w in speech.warnings] == [], (meeting, unit, kind, seed)
@@ -107,9 +110,14 @@ def test_generated_documents_open_in_libreoffice(tmp_path, shipped_library):
     files, expected = [], {}
     styles = itertools.cycle(["一是", "一、", "第一"])
     for meeting, (unit, kind) in itertools.product(MEETINGS, CASES):
+        held_by = shipped_library.meetings[meeting].unit_types
+        if held_by and unit not in held_by:  # 巡村动员会: a village instead, inspected by a 巡察组
+            unit, kind = held_by[0], "巡察"
+        out = tmp_path / f"{meeting}-{unit}-{kind}.docx"
+        if out in expected:
+            continue
         values = unit_values(shipped_library, meeting, unit, kind)
         style = next(styles)
-        out = tmp_path / f"{meeting}-{unit}-{kind}.docx"
         args = ["generate", "--meeting", meeting, "--style", style, "--seed", "3", "-o", str(out)]
         for key, value in values.items():
             args += ["--set", f"{key}={value}"]
@@ -120,10 +128,13 @@ def test_generated_documents_open_in_libreoffice(tmp_path, shipped_library):
         expected[out] = (speech, unit, kind, style)
     texts = convert_to_pdf_text(files, tmp_path)
     for out, (speech, unit, kind, style) in expected.items():
-        flat = re.sub(r"\s", "", texts[out])
+        flat = re.sub(r"—\d+—", "", re.sub(r"\s", "", texts[out]))  # the page number (—1—) may fall mid-paragraph
         assert re.sub(r"\s", "", speech.title) in flat
+        # the PDF's text may lose a comma or stop the line end squeezed into the margin: compare the words
+        words_only = re.sub(r"[，、；：。！？]", "", flat)
         for part in speech.parts:
-            assert re.sub(r"\s", "", part.paragraphs[-1])[:40] in flat, (out.name, part.section_id)
+            start = re.sub(r"[\s，、；：。！？]", "", part.paragraphs[-1])[:40]
+            assert start in words_only, (out.name, part.section_id)
         assert not PLACEHOLDERS.search(flat)
         own = shipped_library.unit_types[unit]
         assert own["自称"] in flat

@@ -3,6 +3,7 @@ and mode: the unit's own words only, no doubled words, no first-person 第一责
 巡察 in a 巡视 speech, no 全面体检 in a 专项/机动 one; titles and speaker lines as people write them."""
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -86,7 +87,8 @@ def assert_reads_right(text: str, where, *, kind: str, role: str, mode: str, for
         assert not [w for w in WHOLE_INSPECTION if w in text], (where, text)
     if role == DEPUTY:
         for sentence in re.findall(r"[^。！；\n]*第一责任人[^。！；\n]*", text):
-            assert "我" not in sentence, (where, sentence)
+            # a deputy never claims it for himself (我/本人); "我们……第一责任人责任" speaks of the system
+            assert not re.search(r"我(?!们)|本人", sentence), (where, sentence)
 
 
 @pytest.mark.parametrize("unit", list(UNITS))
@@ -174,8 +176,14 @@ def test_titles_and_speaker_lines_as_people_write_them(shipped_library, meeting,
 def test_deputy_speech_opens_on_commission(shipped_library):
     values = example_values(shipped_library, "动员会")
     values.update(发言人="党组成员、副局长", 发言人身份="班子成员", 委托人="张华同志")
-    speech = compose_speech(shipped_library, "动员会", values, choices={"开场": "动员会-开场-5"})
-    assert speech.parts[1].paragraphs[0].startswith("受张华同志委托，我代表局党组")
+    deputy_openings = [s.id for s in shipped_library.sections_for("动员会", "开场", "局", "班子成员（受委托）")
+                       if s.roles == ("班子成员（受委托）",)]
+    assert len(deputy_openings) >= 2
+    for section_id, seed in itertools.product(deputy_openings, range(4)):
+        speech = compose_speech(shipped_library, "动员会", values, choices={"开场": section_id}, seed=seed)
+        opening = speech.parts[1].paragraphs[0]
+        assert "张华同志" in opening and "同志同志" not in opening and "局党组" in opening, (section_id, seed, opening)
+        assert "我作为第一责任人" not in speech.text
 
 
 @pytest.mark.parametrize("given, field, words", [
