@@ -60,6 +60,7 @@ def variable_schema(library: Library, meeting_id: str | None = None) -> list[dic
             "key": spec.key, "label": spec.label, "help": spec.help, "example": spec.example,
             "required": spec.required and not spec.derived, "choices": choices,
             "derived": spec.derived, "meetings": list(spec.meetings),
+            "max_length": MAX_VALUE,  # what the service accepts: the form's input says the same
         })
     return result
 

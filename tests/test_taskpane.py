@@ -387,6 +387,8 @@ def test_writer_fills_the_form_and_inserts_numbered_parts(context, live_server):
     expect(page.locator('[data-field="自称"] .derived')).to_have_text("自动：「我局」")
     expect(page.locator('[data-key="自称"]')).to_have_attribute("placeholder", "我局")
     expect(page.locator("#derived-summary")).to_have_text("按「局」：我局、全局上下、局、局党组、局领导班子、全局干部职工、各科室、各直属单位、事业、干部群众、人民群众")
+    from server.limits import MAX_VALUE  # the form takes the service's limit on a value, not one of its own
+    assert page.get_attribute('input[data-key="单位名称"]', "maxlength") == str(MAX_VALUE)
     fill_values(page, {"单位类型": "委"})
     expect(page.locator('[data-field="自称"] .derived')).to_have_text("自动：「我委」")
     expect(page.locator('[data-key="自称"]')).to_be_hidden()

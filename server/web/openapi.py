@@ -98,7 +98,8 @@ SCHEMAS: dict[str, Any] = {
     "VariableSpec": _obj({
         "key": STRING, "label": STRING, "help": STRING, "example": STRING, "required": BOOLEAN,
         "choices": STRINGS, "derived": BOOLEAN, "meetings": STRINGS,
-    }, ["key", "label", "help", "example", "required", "choices", "derived", "meetings"]),
+        "max_length": {"type": "integer", "description": "值最多多少个字"},
+    }, ["key", "label", "help", "example", "required", "choices", "derived", "meetings", "max_length"]),
     "VariablesResponse": _obj({
         "library_id": STRING, "meeting": _nullable(STRING),
         "variables": {"type": "array", "items": _ref("VariableSpec")},

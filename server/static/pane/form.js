@@ -96,7 +96,7 @@
       input.value = value;
     } else {
       input = el("input", {
-        id: id, type: "text", className: "input", "data-key": spec.key, maxlength: 500,
+        id: id, type: "text", className: "input", "data-key": spec.key, maxlength: spec.max_length || null,
         "aria-required": spec.required ? "true" : null,
         placeholder: spec.derived ? "" : (spec.example ? "例如：" + spec.example : "")
       });
