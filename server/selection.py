@@ -20,6 +20,7 @@ from .length import TOLERANCE
 from .library import Section
 
 MAX_FIT_STEPS = 60
+NEAR = 0.02  # steps closing the gap within 2 % of the target of the best step are as good
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,26 @@ def pick_variant(variants: Sequence[Section], slot: str, seed: int | None, exclu
     return candidates[_draw(f"{seed}:{slot}", len(candidates))]
 
 
+def shaped_pick(slot: str, section: Section, seed: int | None, full: bool) -> Pick:
+    """The seeded pick with every optional group (one whose alternatives include an empty one) said
+    (`full`, the seed choosing which wording) or left out: long and short speeches keep the seed's
+    wordings everywhere else, so they stay as varied as the usual ones."""
+    def picks(text: str, key: str) -> tuple[int, ...]:
+        parsed = alternatives.parse(text)
+        chosen = list(alternatives.random_picks(parsed, seed, key))
+        for index, group in enumerate(parsed.groups):
+            empty = [i for i, words in enumerate(group) if not words.strip()]
+            if not empty:
+                continue
+            said = [i for i in range(len(group)) if i not in empty]
+            if not full:
+                chosen[index] = empty[0]
+            elif said and chosen[index] in empty:
+                chosen[index] = said[_draw(f"{seed}:{key}:{index}:said", len(said))]
+        return tuple(chosen)
+    return Pick(slot, section, picks(section.heading, f"{section.id}:小标题"), picks(section.body, f"{section.id}:正文"))
+
+
 def extreme_pick(slot: str, section: Section, longest: bool) -> Pick:
     """The section with the longest (or shortest) alternative of every group, by the editor's text."""
     def picks(text: str) -> tuple[int, ...]:
@@ -86,14 +107,16 @@ def extreme_pick(slot: str, section: Section, longest: bool) -> Pick:
 
 
 def _moves(pick: Pick, candidates: Sequence[Section], fixed: bool, seed: int | None) -> list[Pick]:
-    """Every pick one step away: another section (seeded, longest or shortest alternatives), the
-    longest or shortest form of this one, or one group changed."""
-    moves = [extreme_pick(pick.slot, pick.section, True), extreme_pick(pick.slot, pick.section, False)]
+    """Every pick one step away: another section (seeded, with its optional sentences said or left
+    out, longest or shortest alternatives), those forms of this one, or one group changed."""
+    def forms(section: Section) -> list[Pick]:
+        return [shaped_pick(pick.slot, section, seed, True), shaped_pick(pick.slot, section, seed, False),
+                extreme_pick(pick.slot, section, True), extreme_pick(pick.slot, section, False)]
+    moves = forms(pick.section)
     if not fixed:
         for section in candidates:
             if section.id != pick.section.id:
-                moves += [seeded_pick(pick.slot, section, seed), extreme_pick(pick.slot, section, True),
-                          extreme_pick(pick.slot, section, False)]
+                moves += [seeded_pick(pick.slot, section, seed), *forms(section)]
     for field, text in (("heading_picks", pick.section.heading), ("body_picks", pick.section.body)):
         groups = alternatives.parse(text).groups
         current = list(getattr(pick, field)) + [0] * (len(groups) - len(getattr(pick, field)))
@@ -111,7 +134,9 @@ def fit_length(picks: list[Pick], candidates: Mapping[str, Sequence[Section]], f
     """Move picks one step at a time towards `target` characters (the sum of `measure`).
 
     Among steps that land within the tolerance, the seed chooses (so targets keep variety); otherwise
-    the step that closes most of the gap is taken. Stops within the tolerance or when nothing helps."""
+    it chooses among the steps that close nearly as much of the gap as the best one (within NEAR of
+    the target), so long and short speeches do not all take the same longest or shortest forms.
+    Every step narrows the gap; stops within the tolerance or when nothing helps."""
     picks = list(picks)
     sizes = [measure(p) for p in picks]
     for step in range(MAX_FIT_STEPS):
@@ -119,18 +144,22 @@ def fit_length(picks: list[Pick], candidates: Mapping[str, Sequence[Section]], f
         gap = abs(total - target)
         if gap <= TOLERANCE * target * 0.6:  # aim inside the band: headings and numbering vary a little
             break
-        landing, best, best_gap = [], None, gap
+        landing, closer, best_gap = [], [], gap
         for index, pick in enumerate(picks):
             for move in _moves(pick, candidates.get(pick.slot, ()), pick.slot in fixed, seed):
                 size = measure(move)
                 new_gap = abs(total - sizes[index] + size - target)
                 if new_gap <= TOLERANCE * target * 0.6:
                     landing.append((index, move, size))
-                if new_gap < best_gap:
-                    best, best_gap = (index, move, size), new_gap
+                if new_gap < gap:
+                    closer.append((new_gap, index, move, size))
+                    best_gap = min(best_gap, new_gap)
         if landing:
             best = landing[_draw(f"{seed}:fit:{step}", len(landing))]
-        if best is None:
+        elif closer:
+            near = [c[1:] for c in closer if c[0] <= best_gap + NEAR * target]
+            best = near[_draw(f"{seed}:fit:{step}", len(near))]
+        else:
             break
         index, move, size = best
         picks[index], sizes[index] = move, size
