@@ -137,7 +137,7 @@
       got.variables = data;
       both();
     });
-    P.api("GET", P.sectionsQuery({ limit: 5000 }), null, { label: "正在读取段落…" }, function (error, data) {
+    P.api("GET", P.sectionsQuery(), null, { label: "正在读取段落…" }, function (error, data) {
       if (error) { fail(error); return; }
       got.sections = data;
       both();

@@ -20,7 +20,8 @@
   }
 
   function sectionsQuery(extra) {
-    // The service decides which variants fit the unit, the speaker and the mode.
+    // The service decides which variants fit the unit, the speaker and the mode; a meeting's
+    // variants are far fewer than the service's default limit, so the pane asks no limit of its own.
     var params = { meeting: state.meeting, unit_type: state.values[UNIT_TYPE] || "",
                    role: state.values[P.SPEAKER_ROLE] || "", mode: state.values[P.INSPECTION_MODE] || "" };
     var key;
@@ -33,7 +34,7 @@
   function reloadSections() {
     var seq = sectionsSeq += 1;
     var meeting = state.meeting;
-    P.api("GET", sectionsQuery({ limit: 5000 }), null, { label: "正在读取段落…" }, function (error, data) {
+    P.api("GET", sectionsQuery(), null, { label: "正在读取段落…" }, function (error, data) {
       if (seq !== sectionsSeq || meeting !== state.meeting) { return; }
       if (error) { P.explain(error, reloadSections); return; }
       state.sections = data.sections || [];
