@@ -20,7 +20,7 @@ from .length import TOLERANCE
 from .library import Section
 
 MAX_FIT_STEPS = 60
-NEAR = 0.02  # steps closing the gap within 2 % of the target of the best step are as good
+NEAR = 0.5  # a step that closes at least this share of what the best step closes is as good
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ def fit_length(picks: list[Pick], candidates: Mapping[str, Sequence[Section]], f
     """Move picks one step at a time towards `target` characters (the sum of `measure`).
 
     Among steps that land within the tolerance, the seed chooses (so targets keep variety); otherwise
-    it chooses among the steps that close nearly as much of the gap as the best one (within NEAR of
-    the target), so long and short speeches do not all take the same longest or shortest forms.
+    it chooses among the steps that close nearly as much of the gap as the best one (NEAR of it), so
+    long and short speeches do not all take the same longest or shortest forms.
     Every step narrows the gap; stops within the tolerance or when nothing helps."""
     picks = list(picks)
     sizes = [measure(p) for p in picks]
@@ -157,7 +157,7 @@ def fit_length(picks: list[Pick], candidates: Mapping[str, Sequence[Section]], f
         if landing:
             best = landing[_draw(f"{seed}:fit:{step}", len(landing))]
         elif closer:
-            near = [c[1:] for c in closer if c[0] <= best_gap + NEAR * target]
+            near = [c[1:] for c in closer if gap - c[0] >= NEAR * (gap - best_gap)]
             best = near[_draw(f"{seed}:fit:{step}", len(near))]
         else:
             break
