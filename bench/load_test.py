@@ -154,23 +154,27 @@ class Plan:
             connection.request("GET", quote(path, safe="/?=&"))
             response = connection.getresponse()
             return json.loads(response.read())
-        self.meetings = [m["id"] for m in get("/api/meetings")["meetings"]]
+        meetings = get("/api/meetings")["meetings"]
+        self.meetings = [m["id"] for m in meetings]
+        self.held_by = {m["id"]: m.get("unit_types") or [] for m in meetings}  # 巡村动员会: villages only
         variables = get("/api/variables")
         self.unit_types = list(variables["unit_types"])
         self.examples = {v["key"]: v["example"] for v in variables["variables"] if v["example"] and not v["derived"]}
-        self.sections = [s["id"] for s in get("/api/sections?limit=5000")["sections"]]
+        self.sections = [(s["id"], s["meetings"]) for s in get("/api/sections?limit=5000")["sections"]]
         connection.close()
 
     def request(self, rng: random.Random, n: int) -> tuple[str, str, dict]:
+        roll = rng.random()
+        section, section_meetings = rng.choice(self.sections)
+        meeting = section_meetings[0] if roll < 0.70 and section_meetings else rng.choice(self.meetings)
         values = dict(self.examples)
         values["单位名称"] = f"{rng.choice(UNIT_NAMES)}{n}"
-        values["单位类型"] = rng.choice(self.unit_types)
+        values["单位类型"] = rng.choice(self.held_by.get(meeting) or self.unit_types)
         values["组长"] = rng.choice("王李张刘陈杨赵黄") + rng.choice("明华强伟芳敏静丽") + str(n % 97)
-        roll = rng.random()
         if roll < 0.70:
             body = {"variables": values, "style": rng.choice(["一是", "一、", "第一"]), "number": rng.randint(1, 9)}
-            return "render", f"/api/sections/{quote(rng.choice(self.sections))}/render", body
-        body = {"meeting": rng.choice(self.meetings), "variables": values, "seed": rng.randint(0, 2**31),
+            return "render", f"/api/sections/{quote(section)}/render", body
+        body = {"meeting": meeting, "variables": values, "seed": rng.randint(0, 2**31),
                 "style": rng.choice(["一是", "一、", "第一"])}
         return ("speech", "/api/speech", body) if roll < 0.85 else ("speech.docx", "/api/speech.docx", body)
 

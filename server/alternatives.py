@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Sequence
 
 OPEN, CLOSE = "【", "】"
@@ -21,6 +21,7 @@ SEPARATORS = ("｜", "|")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _IF_OPEN = re.compile(r"\{%-?\s*if\b")
 _IF_CLOSE = re.compile(r"\{%-?\s*endif\b")
+_WHITESPACE_CONTROL = re.compile(r"\{[{%]-|-[}%]\}")
 
 
 class AlternativesError(ValueError):
@@ -37,8 +38,8 @@ class Parsed:
     def groups(self) -> tuple[tuple[str, ...], ...]:
         return tuple(p for p in self.pieces if isinstance(p, tuple))
 
-    def text(self, picks: Sequence[int]) -> str:
-        """The text with alternative picks[i] for group i (a missing pick takes the first)."""
+    def chosen(self, picks: Sequence[int]) -> list[str]:
+        """The pieces with alternative picks[i] for group i (a missing pick takes the first)."""
         out, index = [], 0
         for piece in self.pieces:
             if isinstance(piece, tuple):
@@ -47,7 +48,23 @@ class Parsed:
                 index += 1
             else:
                 out.append(piece)
-        return "".join(out)
+        return out
+
+    def text(self, picks: Sequence[int]) -> str:
+        return "".join(self.chosen(picks))
+
+    @cached_property
+    def pieces_stand_alone(self) -> bool:
+        """Whether every piece is a template on its own (conditions and braces paired inside it, no
+        whitespace control): then pieces are rendered one by one and the template caches hold the
+        library's pieces, never each combination of them (which would grow with every seed)."""
+        texts = [p for piece in self.pieces for p in (piece if isinstance(piece, tuple) else (piece,))]
+        return all(_stands_alone(t) for t in texts)
+
+
+def _stands_alone(text: str) -> bool:
+    return (len(_IF_OPEN.findall(text)) == len(_IF_CLOSE.findall(text)) and text.count("{{") == text.count("}}")
+            and text.count("{%") == text.count("%}") and not _WHITESPACE_CONTROL.search(text))
 
 
 def _snippet(text: str, start: int) -> str:

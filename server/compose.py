@@ -117,12 +117,22 @@ def render_section_text(section: Section, variables: Variables, pick: Pick | Non
 
     try:
         pick = pick or seeded_pick(section.slot, section, None)
-        heading_text, body_text = pick.heading, pick.body
+        heading_pieces, body_pieces = picked_pieces(section.heading, pick.heading_picks), picked_pieces(section.body, pick.body_picks)
     except alternatives.AlternativesError as exc:
         raise LibraryError([Problem(str(exc), ERROR, "段落", section.row, "正文")]) from exc
-    heading = render(heading_text, "小标题").strip() if heading_text else ""
-    paragraphs = tuple(p.strip() for p in render(body_text, "正文").split("\n") if p.strip())
+    heading = "".join(render(t, "小标题") for t in heading_pieces).strip()
+    body = "".join(render(t, "正文") for t in body_pieces)
+    paragraphs = tuple(p.strip() for p in body.split("\n") if p.strip())
     return heading, paragraphs
+
+
+def picked_pieces(text: str, picks: Sequence[int]) -> list[str]:
+    """The texts to render for a section's column with these picks: its pieces one by one when each
+    stands alone (see alternatives.Parsed.pieces_stand_alone), else the whole chosen text."""
+    parsed = alternatives.parse(text)
+    if parsed.pieces_stand_alone:
+        return [piece for piece in parsed.chosen(picks) if piece]
+    return [parsed.text(picks)]
 
 
 def _plan_slots(meeting: Meeting, omit: Iterable[str], order: Sequence[str] | None) -> list[str]:
@@ -248,7 +258,9 @@ def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, 
     if number is not None and (not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 99):
         raise InputError([Problem("序号应为 1 到 99 之间的整数", field="number")])
     pick = seeded_pick(section.slot, section, seed)
-    used = inspect_template(pick.heading).variables | inspect_template(pick.body).variables
+    used = frozenset().union(*(inspect_template(t).variables for column, picks in
+                               ((section.heading, pick.heading_picks), (section.body, pick.body_picks))
+                               for t in picked_pieces(column, picks)))
     variables = resolve_variables(library, meeting_id, given, needed=used)
     heading, paragraphs = render_section_text(section, variables, pick)
     if is_point(section.slot) and number is None:

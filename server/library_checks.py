@@ -31,8 +31,13 @@ def check_templates(meetings, modes, sections, variables, problems: list[Problem
             problems.extend(Problem(message, ERROR, sheet, row, column) for message in errors)
             return
         names: set[str] = set()
-        for projection in alternatives.projections(text):  # every 【】 alternative is checked once
-            info = inspect_template(projection)
+        parsed = alternatives.parse(text)
+        # Every 【】 alternative is checked once: piece by piece where pieces stand alone, which are
+        # the very texts rendering inspects (compose.picked_pieces), so loading warms their cache.
+        texts = ([t for piece in parsed.pieces for t in (piece if isinstance(piece, tuple) else (piece,)) if t]
+                 if parsed.pieces_stand_alone else alternatives.projections(text))
+        for piece in texts:
+            info = inspect_template(piece)
             if info.syntax_error:
                 problems.append(Problem(info.syntax_error, ERROR, sheet, row, column))
                 return

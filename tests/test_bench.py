@@ -52,6 +52,8 @@ def test_quick_run_reports_every_figure_with_a_ratio(tmp_path: Path) -> None:
         name, ours, baseline, ratio, target, verdict = matching[0]
         assert re.fullmatch(r"\d+\.\d\dx", ratio), f"「{figure}」没有比值：{matching[0]}"
         assert ours not in ("", "—") and baseline not in ("", "—") and verdict
+    failed = [row for row in results if re.search(r"错误 [1-9]", " ".join(row))]
+    assert failed == [], f"请求出错：负载测试发出的请求应全部成功（例如只为会议类型适用的单位类型请求）：{failed}"
     targets = {row[0]: row[5] for row in results if row[4] != "—"}
     assert len(targets) == 5  # full speech, one-row reload, 32 clients p99 and throughput (vs cheroot), memory
     assert all(verdict.startswith(("**达标**", "**未达标**")) for verdict in targets.values())
