@@ -154,3 +154,21 @@ def test_next_variant_goes_round_every_variant_before_repeating(library, values)
         assert sorted(first_round) == sorted(ids), shown
     # ids of other slots in the list change nothing
     assert pick_variant(variants, "开场", 1, exclude=["动员-要点1-1", ids[0]]).id != ids[0]
+
+
+def test_speeches_render_the_pieces_loading_checked():
+    """However many seeds ask, rendering inspects no template text the library's load did not: each
+    【】 piece is rendered on its own, so the template caches stay the size of the library instead of
+    growing with every combination of wordings (the service's memory under load)."""
+    from conftest import SHIPPED_LIBRARY
+    from server.templating import inspect_template
+    from server.variables import example_values
+    inspect_template.cache_clear()
+    library = load_library(SHIPPED_LIBRARY)
+    before = inspect_template.cache_info().misses
+    for meeting in ("动员会", "巡村反馈会"):
+        values = example_values(library, meeting)
+        for seed in range(40):
+            compose_speech(library, meeting, values, seed=seed)
+            compose_speech(library, meeting, values, seed=seed, length=3000)
+    assert inspect_template.cache_info().misses == before
