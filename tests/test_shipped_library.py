@@ -40,6 +40,8 @@ def unit_values(library, meeting, unit, kind):
 def test_loads_without_errors_or_warnings(shipped_library):
     assert [str(p) for p in shipped_library.problems] == []
     assert set(OCCASIONS) <= set(shipped_library.meetings)
+    instructions = shipped_library.instructions
+    assert len(set(instructions)) == len(instructions), "「说明」工作表有重复的行"
 
 
 @pytest.mark.parametrize("meeting", MEETINGS)
