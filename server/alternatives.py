@@ -53,13 +53,17 @@ class Parsed:
     def text(self, picks: Sequence[int]) -> str:
         return "".join(self.chosen(picks))
 
+    @property
+    def texts(self) -> list[str]:
+        """Every literal piece and every alternative, each once, empty ones left out."""
+        return [t for piece in self.pieces for t in (piece if isinstance(piece, tuple) else (piece,)) if t]
+
     @cached_property
     def pieces_stand_alone(self) -> bool:
         """Whether every piece is a template on its own (conditions and braces paired inside it, no
         whitespace control): then pieces are rendered one by one and the template caches hold the
         library's pieces, never each combination of them (which would grow with every seed)."""
-        texts = [p for piece in self.pieces for p in (piece if isinstance(piece, tuple) else (piece,))]
-        return all(_stands_alone(t) for t in texts)
+        return all(_stands_alone(t) for t in self.texts)
 
 
 def _stands_alone(text: str) -> bool:

@@ -117,13 +117,19 @@ def render_section_text(section: Section, variables: Variables, pick: Pick | Non
 
     try:
         pick = pick or seeded_pick(section.slot, section, None)
-        heading_pieces, body_pieces = picked_pieces(section.heading, pick.heading_picks), picked_pieces(section.body, pick.body_picks)
+        heading_pieces, body_pieces = _pieces(pick)
     except alternatives.AlternativesError as exc:
         raise LibraryError([Problem(str(exc), ERROR, "段落", section.row, "正文")]) from exc
     heading = "".join(render(t, "小标题") for t in heading_pieces).strip()
     body = "".join(render(t, "正文") for t in body_pieces)
     paragraphs = tuple(p.strip() for p in body.split("\n") if p.strip())
     return heading, paragraphs
+
+
+def _pieces(pick: Pick) -> tuple[list[str], list[str]]:
+    """The texts to render for the pick's heading and body."""
+    section = pick.section
+    return picked_pieces(section.heading, pick.heading_picks), picked_pieces(section.body, pick.body_picks)
 
 
 def picked_pieces(text: str, picks: Sequence[int]) -> list[str]:
@@ -258,9 +264,8 @@ def render_part(library: Library, section_id: str, given: Mapping[str, Any], *, 
     if number is not None and (not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 99):
         raise InputError([Problem("序号应为 1 到 99 之间的整数", field="number")])
     pick = seeded_pick(section.slot, section, seed)
-    used = frozenset().union(*(inspect_template(t).variables for column, picks in
-                               ((section.heading, pick.heading_picks), (section.body, pick.body_picks))
-                               for t in picked_pieces(column, picks)))
+    heading_pieces, body_pieces = _pieces(pick)
+    used = frozenset().union(*(inspect_template(t).variables for t in heading_pieces + body_pieces))
     variables = resolve_variables(library, meeting_id, given, needed=used)
     heading, paragraphs = render_section_text(section, variables, pick)
     if is_point(section.slot) and number is None:

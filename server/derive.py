@@ -54,7 +54,7 @@ def resolve_unit_type(library: Library, typed: str, problems: list[Problem]) -> 
     return found
 
 
-def unit_holds_meeting(library: Library, meeting: Meeting, values: Mapping[str, str], problems: list[Problem]) -> None:
+def unit_holds_meeting(meeting: Meeting, values: Mapping[str, str], problems: list[Problem]) -> None:
     """A meeting type only some kinds of unit hold (巡村动员会: 村（社区）、社区) refuses the others, naming them."""
     unit = values.get(UNIT_TYPE, "")
     if unit and not meeting.held_by(unit):

@@ -34,8 +34,7 @@ def check_templates(meetings, modes, sections, variables, problems: list[Problem
         parsed = alternatives.parse(text)
         # Every 【】 alternative is checked once: piece by piece where pieces stand alone, which are
         # the very texts rendering inspects (compose.picked_pieces), so loading warms their cache.
-        texts = ([t for piece in parsed.pieces for t in (piece if isinstance(piece, tuple) else (piece,)) if t]
-                 if parsed.pieces_stand_alone else alternatives.projections(text))
+        texts = parsed.texts if parsed.pieces_stand_alone else alternatives.projections(text)
         for piece in texts:
             info = inspect_template(piece)
             if info.syntax_error:

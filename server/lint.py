@@ -60,6 +60,12 @@ def compile_rules(rules) -> RuleMatcher:
     return _compile(tuple(rules))
 
 
+@lru_cache(maxsize=16)
+def _in_force(matcher: RuleMatcher, today: dt.date) -> RuleMatcher:
+    """The matcher of the rules in force on a day (one per rule set and day: not per text)."""
+    return _compile(tuple(rule for rule in matcher.rules if rule.in_force(today)))
+
+
 def find_outdated(text: str, matcher: RuleMatcher, today: dt.date | None = None) -> list[PhraseHit]:
     """Every rule in force that matches the text, in order of appearance. Only rules in force are
     tried, so a rule not yet in force never hides another one matching the same words (十五五 in
@@ -67,7 +73,7 @@ def find_outdated(text: str, matcher: RuleMatcher, today: dt.date | None = None)
     if matcher.pattern is None or not text:
         return []
     today = today or dt.date.today()
-    active = _compile(tuple(rule for rule in matcher.rules if rule.in_force(today)))  # cached per set in force
+    active = _in_force(matcher, today)
     if active.pattern is None:
         return []
     return [PhraseHit(active.rules[int(match.lastgroup[1:])], match.start(), match.end(), match.group())

@@ -32,14 +32,6 @@ class Pick:
     heading_picks: tuple[int, ...] = ()
     body_picks: tuple[int, ...] = ()
 
-    @property
-    def heading(self) -> str:
-        return alternatives.parse(self.section.heading).text(self.heading_picks)
-
-    @property
-    def body(self) -> str:
-        return alternatives.parse(self.section.body).text(self.body_picks)
-
 
 def _draw(key: str, n: int) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % n

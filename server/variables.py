@@ -131,7 +131,7 @@ def resolve_variables(library: Library, meeting_id: str, given: Mapping[str, Any
     if unit_type:
         values[UNIT_TYPE] = unit_type
     meeting = _meeting_of(library, meeting_id)
-    derive.unit_holds_meeting(library, meeting, values, problems)
+    derive.unit_holds_meeting(meeting, values, problems)
     derive.inspection_kind(library, values, typed, problems)
     derive.speaker_role(library, values)
     derive.party_body(library, values, typed, blank, problems)

@@ -101,21 +101,13 @@ class ImportSummary:
     written_to: str = ""
     backup: str = ""
 
-    @property
-    def speeches(self) -> int:
-        return sum(f.speeches for f in self.files)
+    def _total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
 
-    @property
-    def sections(self) -> int:
-        return sum(f.sections for f in self.files)
-
-    @property
-    def placeholders_mapped(self) -> int:
-        return sum(f.placeholders_mapped for f in self.files)
-
-    @property
-    def placeholders_unmapped(self) -> int:
-        return sum(f.placeholders_unmapped for f in self.files)
+    speeches = property(lambda self: self._total("speeches"))
+    sections = property(lambda self: self._total("sections"))
+    placeholders_mapped = property(lambda self: self._total("placeholders_mapped"))
+    placeholders_unmapped = property(lambda self: self._total("placeholders_unmapped"))
 
     def to_dict(self) -> dict:
         data = asdict(self)
